@@ -1,0 +1,1 @@
+"""Shared domain package of madoguchi, deployed to every function as a Lambda layer."""
