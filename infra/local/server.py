@@ -1,0 +1,100 @@
+"""HTTP front of the local stack on 127.0.0.1: plays API Gateway for the Chalice app
+and serves the mail outbox under ``/_local/``."""
+
+from __future__ import annotations
+
+import base64
+import html
+import json
+import re
+import threading
+from typing import Any, Callable
+
+from werkzeug.serving import BaseWSGIServer, make_server
+from werkzeug.wrappers import Request, Response
+
+from infra.local import outbox
+
+_URL = re.compile(r"https?://[^\s<>\"]+")
+
+
+def _outbox_page(messages: list[dict[str, Any]]) -> str:
+    items = []
+    for message in messages:
+        text = _URL.sub(lambda m: f'<a href="{m.group(0)}">{m.group(0)}</a>', html.escape(message["text"]))
+        items.append(
+            "<article class=\"card\">"
+            f"<h2>{html.escape(message['subject'])}</h2>"
+            f"<p class=\"hint\">宛先 To: {html.escape(', '.join(message['to']))}"
+            f" ／ 送信 Sent: {html.escape(message['sent_at'])}</p>"
+            f"<pre class=\"mail-body\">{text}</pre></article>"
+        )
+    body = "".join(items) or "<p>まだメールはありません。 No e-mail yet.</p>"
+    return (
+        "<!doctype html><html lang=\"ja\"><head><meta charset=\"utf-8\">"
+        "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">"
+        "<title>送信メール（ローカル） Local outbox</title>"
+        "<link rel=\"stylesheet\" href=\"/static/app.css\"></head><body>"
+        "<main id=\"main\" class=\"container\"><h1>送信メール（ローカル） Local outbox</h1>"
+        "<p>ローカル環境で送信されたメールです。SES には届いていません。"
+        " E-mail sent by the local stack; nothing left this machine.</p>"
+        f"{body}</main></body></html>"
+    )
+
+
+class FrontApplication:
+    """WSGI application: ``/_local/*`` here, everything else through Chalice's local gateway."""
+
+    def __init__(self, gateway: Any, account_id: str, region: str) -> None:
+        self._gateway = gateway
+        self._account_id = account_id
+        self._region = region
+        # Chalice's app object keeps the current request in an attribute, so one
+        # request at a time goes through it, as one Lambda instance would serve it.
+        self._lock = threading.Lock()
+
+    def __call__(self, environ: dict, start_response: Callable) -> Any:
+        request = Request(environ)
+        if request.path == "/_local/outbox.json":
+            messages = outbox.list_messages(self._account_id, self._region)
+            response = Response(json.dumps(messages, ensure_ascii=False), content_type="application/json; charset=utf-8")
+        elif request.path in ("/_local/outbox", "/_local/outbox/"):
+            messages = outbox.list_messages(self._account_id, self._region)
+            response = Response(_outbox_page(messages), content_type="text/html; charset=utf-8")
+        else:
+            response = self._through_gateway(request)
+        return response(environ, start_response)
+
+    def _through_gateway(self, request: Request) -> Response:
+        from chalice.local import LocalGatewayException
+
+        path = request.full_path.rstrip("?") if request.query_string else request.path
+        headers = {key.lower(): value for key, value in request.headers.items()}
+        body = request.get_data()
+        try:
+            with self._lock:
+                result = self._gateway.handle_request(request.method, path, headers, body)
+        except LocalGatewayException as exc:
+            return Response(exc.body, status=exc.CODE, headers=exc.headers)
+
+        payload = result.get("body") or b""
+        if result.get("isBase64Encoded"):
+            payload = base64.b64decode(payload)
+        response = Response(payload, status=result["statusCode"])
+        response.headers.clear()
+        for key, value in (result.get("headers") or {}).items():
+            response.headers[key] = value
+        for key, values in (result.get("multiValueHeaders") or {}).items():
+            for value in values:
+                response.headers.add(key, value)
+        if request.method == "HEAD":
+            response.set_data(b"")
+        return response
+
+
+def serve(application: FrontApplication, host: str, port: int) -> BaseWSGIServer:
+    """Start a threaded server in the background and return it (``server_port`` tells the port)."""
+    server = make_server(host, port, application, threaded=True)
+    thread = threading.Thread(target=server.serve_forever, daemon=True, name="madoguchi-front")
+    thread.start()
+    return server

@@ -1,0 +1,62 @@
+"""Records of the applications domain as stored in DynamoDB."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from madoguchi.applications.status import ApplicationStatus
+
+
+class HistoryEntry(BaseModel):
+    """One transition or decision: who did what, when and why."""
+
+    model_config = ConfigDict(extra="ignore")
+
+    at: datetime
+    event: str
+    status: ApplicationStatus
+    actor: str
+    comment: str | None = None
+    step_id: str | None = None
+    step_title: str | None = None
+
+
+class ApplicationRecord(BaseModel):
+    model_config = ConfigDict(extra="ignore")
+
+    reference_number: str
+    procedure_id: str
+    procedure_version: int
+    status: ApplicationStatus
+    locale: str
+    applicant_email: str | None = None
+    answers_key: str
+    answers_version: int = 1
+    fee_amount: int = 0
+    current_step: int | None = None
+    created_at: datetime
+    updated_at: datetime
+    history: list[HistoryEntry] = Field(default_factory=list)
+
+
+class ApprovalTask(BaseModel):
+    """An approver's pending decision on one step; the task token never leaves the server."""
+
+    model_config = ConfigDict(extra="ignore")
+
+    task_id: str
+    reference_number: str
+    step_index: int
+    step_id: str
+    approver_role: str
+    approver_emails: list[str]
+    task_token: str
+    csrf_token: str
+    state: str = "pending"
+    decision: str | None = None
+    comment: str | None = None
+    created_at: datetime
+    expires_at: datetime
+    decided_at: datetime | None = None

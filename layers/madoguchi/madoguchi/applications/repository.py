@@ -1,0 +1,205 @@
+"""DynamoDB access for applications and approval tasks.
+
+Single table, keys ``PK``/``SK``:
+
+| item            | PK                         | SK     |
+|-----------------|----------------------------|--------|
+| application     | ``APPLICATION#<reference>`` | ``META`` |
+| approval task   | ``APPROVAL#<task id>``      | ``META`` |
+| idempotency key | ``idempotency#<function>``  | key hash (Powertools) |
+
+GSI1 (``GSI1PK = PROCEDURE#<id>``, ``GSI1SK = <created_at>#<reference>``) lists a
+procedure's applications in time order for staff. ``expires_at_epoch`` is the TTL.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from botocore.exceptions import ClientError
+
+from madoguchi import aws
+from madoguchi.applications.models import ApplicationRecord, ApprovalTask, HistoryEntry
+from madoguchi.applications.status import ApplicationStatus, sources_of
+from madoguchi.settings import get_settings
+
+
+class ApplicationNotFound(LookupError):
+    """No application has this reference number."""
+
+
+class InvalidTransition(Exception):
+    """The application's current status does not allow the requested transition."""
+
+
+class ApprovalTaskClosed(Exception):
+    """The approval task was already decided, has expired, or the CSRF token is wrong."""
+
+
+def _table() -> Any:
+    return aws.table(get_settings().table_name)
+
+
+def _application_key(reference_number: str) -> dict[str, str]:
+    return {"PK": f"APPLICATION#{reference_number}", "SK": "META"}
+
+
+def _approval_key(task_id: str) -> dict[str, str]:
+    return {"PK": f"APPROVAL#{task_id}", "SK": "META"}
+
+
+def _is_condition_failure(exc: ClientError) -> bool:
+    return exc.response["Error"]["Code"] == "ConditionalCheckFailedException"
+
+
+def save_new_application(record: ApplicationRecord) -> None:
+    """Insert an application; reference numbers are random, so a collision is an error."""
+    item = {
+        **_application_key(record.reference_number),
+        **record.model_dump(mode="json", exclude_none=True),
+        "GSI1PK": f"PROCEDURE#{record.procedure_id}",
+        "GSI1SK": f"{record.created_at.isoformat()}#{record.reference_number}",
+    }
+    _table().put_item(Item=item, ConditionExpression="attribute_not_exists(PK)")
+
+
+def get_application(reference_number: str) -> ApplicationRecord:
+    """Return an application.
+
+    Raises:
+        ApplicationNotFound: no application has this reference number.
+    """
+    response = _table().get_item(Key=_application_key(reference_number), ConsistentRead=True)
+    item = response.get("Item")
+    if item is None:
+        raise ApplicationNotFound(reference_number)
+    return ApplicationRecord.model_validate(item)
+
+
+def transition_application(
+    reference_number: str, target: ApplicationStatus, entry: HistoryEntry, **updates: Any
+) -> ApplicationRecord:
+    """Move an application to ``target`` and append ``entry`` to its history, atomically.
+
+    Raises:
+        InvalidTransition: the current status does not allow ``target`` (or the
+            application does not exist).
+    """
+    sources = sources_of(target)
+    names = {"#status": "status", "#history": "history", "#updated": "updated_at"}
+    values: dict[str, Any] = {
+        ":target": target.value,
+        ":entry": [entry.model_dump(mode="json", exclude_none=True)],
+        ":now": entry.at.isoformat(),
+    }
+    placeholders = []
+    for index, source in enumerate(sources):
+        values[f":from{index}"] = source.value
+        placeholders.append(f":from{index}")
+    assignments = ["#status = :target", "#history = list_append(#history, :entry)", "#updated = :now"]
+    for index, (name, value) in enumerate(updates.items()):
+        names[f"#u{index}"] = name
+        values[f":u{index}"] = value
+        assignments.append(f"#u{index} = :u{index}")
+    condition = f"#status IN ({', '.join(placeholders)})" if placeholders else "attribute_not_exists(PK)"
+
+    try:
+        response = _table().update_item(
+            Key=_application_key(reference_number),
+            UpdateExpression="SET " + ", ".join(assignments),
+            ConditionExpression=condition,
+            ExpressionAttributeNames=names,
+            ExpressionAttributeValues=values,
+            ReturnValues="ALL_NEW",
+        )
+    except ClientError as exc:
+        if _is_condition_failure(exc):
+            raise InvalidTransition(f"{reference_number} cannot move to {target}") from exc
+        raise
+    return ApplicationRecord.model_validate(response["Attributes"])
+
+
+def append_history(
+    reference_number: str, entry: HistoryEntry, expected_status: ApplicationStatus, **updates: Any
+) -> None:
+    """Append a history entry without changing the status.
+
+    Raises:
+        InvalidTransition: the application is no longer in ``expected_status``.
+    """
+    names = {"#status": "status", "#history": "history", "#updated": "updated_at"}
+    values: dict[str, Any] = {
+        ":expected": expected_status.value,
+        ":entry": [entry.model_dump(mode="json", exclude_none=True)],
+        ":now": entry.at.isoformat(),
+    }
+    assignments = ["#history = list_append(#history, :entry)", "#updated = :now"]
+    for index, (name, value) in enumerate(updates.items()):
+        names[f"#u{index}"] = name
+        values[f":u{index}"] = value
+        assignments.append(f"#u{index} = :u{index}")
+    try:
+        _table().update_item(
+            Key=_application_key(reference_number),
+            UpdateExpression="SET " + ", ".join(assignments),
+            ConditionExpression="#status = :expected",
+            ExpressionAttributeNames=names,
+            ExpressionAttributeValues=values,
+        )
+    except ClientError as exc:
+        if _is_condition_failure(exc):
+            raise InvalidTransition(f"{reference_number} is not {expected_status}") from exc
+        raise
+
+
+def save_approval_task(task: ApprovalTask) -> None:
+    item = {
+        **_approval_key(task.task_id),
+        **task.model_dump(mode="json", exclude_none=True),
+        # DynamoDB TTL removes the item a week after the link expires.
+        "expires_at_epoch": int(task.expires_at.timestamp()) + 7 * 86400,
+        # Conditions compare this number, not ISO strings whose formats may differ.
+        "link_expires_epoch": int(task.expires_at.timestamp()),
+    }
+    _table().put_item(Item=item, ConditionExpression="attribute_not_exists(PK)")
+
+
+def get_approval_task(task_id: str) -> ApprovalTask | None:
+    response = _table().get_item(Key=_approval_key(task_id), ConsistentRead=True)
+    item = response.get("Item")
+    return ApprovalTask.model_validate(item) if item else None
+
+
+def close_approval_task(
+    task_id: str, csrf_token: str, decision: str, comment: str, now: datetime
+) -> ApprovalTask:
+    """Record a decision once: only a pending, unexpired task with the right CSRF token closes.
+
+    Raises:
+        ApprovalTaskClosed: the task is decided, expired, unknown or the token is wrong.
+    """
+    try:
+        response = _table().update_item(
+            Key=_approval_key(task_id),
+            UpdateExpression="SET #state = :decided, decision = :decision, #comment = :comment, "
+            "decided_at = :now",
+            ConditionExpression="#state = :pending AND link_expires_epoch > :now_epoch "
+            "AND csrf_token = :csrf",
+            ExpressionAttributeNames={"#state": "state", "#comment": "comment"},
+            ExpressionAttributeValues={
+                ":decided": "decided",
+                ":pending": "pending",
+                ":decision": decision,
+                ":comment": comment,
+                ":now": now.isoformat(),
+                ":now_epoch": int(now.timestamp()),
+                ":csrf": csrf_token,
+            },
+            ReturnValues="ALL_NEW",
+        )
+    except ClientError as exc:
+        if _is_condition_failure(exc):
+            raise ApprovalTaskClosed(task_id) from exc
+        raise
+    return ApprovalTask.model_validate(response["Attributes"])

@@ -1,0 +1,60 @@
+"""Application status: named states, the transitions allowed between them, display labels."""
+
+from __future__ import annotations
+
+from enum import StrEnum
+
+from madoguchi.i18n import translate_all
+
+
+class ApplicationStatus(StrEnum):
+    SUBMITTED = "submitted"
+    UNDER_REVIEW = "under_review"
+    RETURNED = "returned"
+    APPROVED = "approved"
+    REJECTED = "rejected"
+    COMPLETED = "completed"
+    WITHDRAWN = "withdrawn"
+    EXPIRED = "expired"
+
+
+# Status → statuses it may move to. Every write checks the current status against
+# this map in a DynamoDB condition, so a late or duplicate event cannot move an
+# application backwards.
+ALLOWED_TRANSITIONS: dict[ApplicationStatus, frozenset[ApplicationStatus]] = {
+    ApplicationStatus.SUBMITTED: frozenset(
+        {ApplicationStatus.UNDER_REVIEW, ApplicationStatus.WITHDRAWN, ApplicationStatus.EXPIRED}
+    ),
+    ApplicationStatus.UNDER_REVIEW: frozenset(
+        {
+            ApplicationStatus.APPROVED,
+            ApplicationStatus.REJECTED,
+            ApplicationStatus.RETURNED,
+            ApplicationStatus.WITHDRAWN,
+            ApplicationStatus.EXPIRED,
+        }
+    ),
+    ApplicationStatus.RETURNED: frozenset(
+        {ApplicationStatus.SUBMITTED, ApplicationStatus.WITHDRAWN, ApplicationStatus.EXPIRED}
+    ),
+    ApplicationStatus.APPROVED: frozenset({ApplicationStatus.COMPLETED}),
+    ApplicationStatus.REJECTED: frozenset(),
+    ApplicationStatus.COMPLETED: frozenset(),
+    ApplicationStatus.WITHDRAWN: frozenset(),
+    ApplicationStatus.EXPIRED: frozenset(),
+}
+
+FINAL_STATUSES = frozenset(s for s, targets in ALLOWED_TRANSITIONS.items() if not targets)
+
+
+def sources_of(target: ApplicationStatus) -> list[ApplicationStatus]:
+    """Return the statuses from which ``target`` may be reached."""
+    return [source for source, targets in ALLOWED_TRANSITIONS.items() if target in targets]
+
+
+def status_label(status: ApplicationStatus | str) -> dict[str, str]:
+    return translate_all(f"status.{ApplicationStatus(status).value}")
+
+
+def event_label(event: str, **params: object) -> dict[str, str]:
+    return translate_all(f"status.event_{event}", **params)

@@ -1,0 +1,333 @@
+"""Pydantic models of a procedure definition (``procedures/*.yaml``).
+
+One definition drives the form page, the answer schema the API validates, the
+fee, the identity level, the attachments and the approval route.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from datetime import datetime
+from typing import Annotated, Literal
+from zoneinfo import ZoneInfo
+
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, field_validator, model_validator
+
+TOKYO = ZoneInfo("Asia/Tokyo")
+
+
+class Model(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class LocalizedText(Model):
+    """Text in Japanese (required) and English (falls back to Japanese)."""
+
+    ja: str
+    en: str | None = None
+
+    def get(self, locale: str) -> str:
+        if locale == "en" and self.en:
+            return self.en
+        return self.ja
+
+
+def _require_timezone(value: datetime) -> datetime:
+    if value.tzinfo is None:
+        raise ValueError("date-time needs a UTC offset, e.g. 2027-01-04T00:00:00+09:00")
+    return value
+
+
+AwareDatetime = Annotated[datetime, AfterValidator(_require_timezone)]
+
+
+class Window(Model):
+    """Application window; both ends inclusive, compared in Asia/Tokyo."""
+
+    opens_at: AwareDatetime
+    closes_at: AwareDatetime
+    note: LocalizedText | None = None
+
+    @model_validator(mode="after")
+    def _check_order(self) -> Window:
+        if self.closes_at <= self.opens_at:
+            raise ValueError("closes_at must be after opens_at")
+        return self
+
+    def contains(self, moment: datetime) -> bool:
+        return self.opens_at <= moment <= self.closes_at
+
+    def display_bounds(self) -> dict[str, str]:
+        """Return ``opens`` and ``closes`` formatted in Asia/Tokyo, e.g. 2027-01-04 00:00."""
+        return {
+            "opens": self.opens_at.astimezone(TOKYO).strftime("%Y-%m-%d %H:%M"),
+            "closes": self.closes_at.astimezone(TOKYO).strftime("%Y-%m-%d %H:%M"),
+        }
+
+
+class Department(Model):
+    name: LocalizedText
+    phone: str
+    fax: str | None = None
+    email: str
+    hours: LocalizedText
+
+
+class Condition(Model):
+    """Shows a field when another answer matches: ``equals`` one value, or ``includes_any``
+    of a multiple choice's values."""
+
+    field: str
+    equals: str | bool | None = None
+    includes_any: list[str] | None = None
+
+    @model_validator(mode="after")
+    def _check_one_test(self) -> Condition:
+        if (self.equals is None) == (self.includes_any is None):
+            raise ValueError("give exactly one of 'equals' or 'includes_any'")
+        return self
+
+    def matches(self, answers: dict) -> bool:
+        value = answers.get(self.field)
+        if self.equals is not None:
+            return value == self.equals
+        selected = value if isinstance(value, list) else []
+        return any(item in selected for item in self.includes_any or [])
+
+
+class Option(Model):
+    value: str
+    label: LocalizedText
+    # Choices such as an exam session carry the date that age rules are checked
+    # on, a window of their own and a capacity.
+    date: dt.date | None = None
+    window: Window | None = None
+    capacity: int | None = Field(default=None, ge=1)
+    note: LocalizedText | None = None
+
+
+FieldType = Literal[
+    "text",
+    "textarea",
+    "furigana",
+    "date",
+    "postal_code",
+    "address",
+    "phone",
+    "email",
+    "single_choice",
+    "multiple_choice",
+    "number",
+    "consent",
+    "file",
+]
+
+FileKind = Literal["pdf", "jpeg", "png", "heic"]
+
+
+class FormField(Model):
+    id: Annotated[str, Field(pattern=r"^[a-z][a-z0-9_]*$")]
+    type: FieldType
+    label: LocalizedText
+    hint: LocalizedText | None = None
+    required: bool = True
+    visible_when: Condition | None = None
+    autocomplete: str | None = None
+    example: object | None = None
+
+    # text, textarea, address: counted in user-perceived characters
+    max_length: int | None = Field(default=None, ge=1)
+    # postal_code: the address field that the looked-up address fills
+    fills: str | None = None
+    # single_choice, multiple_choice
+    options: list[Option] = []
+    min_selected: int | None = Field(default=None, ge=0)
+    max_selected: int | None = Field(default=None, ge=1)
+    # number
+    minimum: int | None = None
+    maximum: int | None = None
+    unit: LocalizedText | None = None
+    # consent: the statement the applicant agrees to
+    statement: LocalizedText | None = None
+    # file (declared; uploads are not wired yet)
+    accept: list[FileKind] = []
+    max_size_mb: float | None = Field(default=None, gt=0)
+    max_files: int = Field(default=1, ge=1)
+
+    @model_validator(mode="after")
+    def _check_type_specific(self) -> FormField:
+        if self.type in ("single_choice", "multiple_choice") and not self.options:
+            raise ValueError(f"a {self.type} field needs 'options'")
+        if self.type not in ("single_choice", "multiple_choice") and self.options:
+            raise ValueError(f"'options' is only allowed on choice fields, not on {self.type}")
+        if self.type == "consent" and self.statement is None:
+            raise ValueError("a consent field needs 'statement'")
+        if self.type == "file" and not self.accept:
+            raise ValueError("a file field needs 'accept' (pdf, jpeg, png, heic)")
+        if self.fills is not None and self.type != "postal_code":
+            raise ValueError("'fills' is only allowed on postal_code fields")
+        values = [option.value for option in self.options]
+        if len(values) != len(set(values)):
+            raise ValueError("option values must be unique")
+        return self
+
+
+class Section(Model):
+    id: str
+    title: LocalizedText
+    description: LocalizedText | None = None
+    fields: list[FormField]
+
+
+class MinimumAgeRule(Model):
+    """The applicant must be at least ``years`` old on a date: a fixed ``on_date``, or the
+    date carried by the option chosen in ``on_option_date_of``."""
+
+    kind: Literal["minimum_age"]
+    birth_date_field: str
+    years: int = Field(ge=0)
+    on_date: dt.date | None = None
+    on_option_date_of: str | None = None
+    when: Condition | None = None
+    message: LocalizedText
+
+    @model_validator(mode="after")
+    def _check_reference_date(self) -> MinimumAgeRule:
+        if (self.on_date is None) == (self.on_option_date_of is None):
+            raise ValueError("give exactly one of 'on_date' or 'on_option_date_of'")
+        return self
+
+
+Rule = MinimumAgeRule
+
+
+class FixedFee(Model):
+    kind: Literal["fixed"]
+    amount: int = Field(ge=0)
+
+
+class PerItemFee(Model):
+    """An amount for each value selected in a multiple choice field."""
+
+    kind: Literal["per_item"]
+    field: str
+    amount: int = Field(ge=0)
+
+
+class Fee(Model):
+    """Fee in integer yen. Declared only: payment is not wired yet."""
+
+    rule: FixedFee | PerItemFee = Field(discriminator="kind")
+    refundable: bool = False
+    example_values: bool = True
+    note: LocalizedText | None = None
+
+
+class ApprovalStep(Model):
+    id: str
+    title: LocalizedText
+    approver_role: str
+    deadline_days: int = Field(default=5, ge=1)
+
+
+class ApprovalRoute(Model):
+    steps: list[ApprovalStep] = Field(min_length=1)
+
+
+class Notice(Model):
+    kind: Literal["acceptance", "licence", "permit"]
+    title: LocalizedText
+
+
+class ProcedureDefinition(Model):
+    id: Annotated[str, Field(pattern=r"^[a-z][a-z0-9-]*$")]
+    version: int = Field(ge=1)
+    title: LocalizedText
+    summary: LocalizedText
+    eligibility: LocalizedText
+    legal_basis: LocalizedText | None = None
+    department: Department
+    window: Window | None = None
+    # Set by an operator's override file: the overriding window then also replaces
+    # the windows of individual choices (e.g. every exam session).
+    window_overridden: bool = False
+    fee: Fee | None = None
+    identity: Literal["none", "email", "my_number_card"] = "none"
+    residents_only: bool = False
+    approval_route: ApprovalRoute
+    notice: Notice
+    sections: list[Section] = Field(min_length=1)
+    rules: list[Rule] = []
+    example_answers: list[dict] = Field(min_length=1)
+
+    @field_validator("example_answers", mode="before")
+    @classmethod
+    def _dates_as_typed(cls, examples: object) -> object:
+        # YAML reads 2008-04-01 as a date; a resident types text, so keep the text.
+        if not isinstance(examples, list):
+            return examples
+        return [
+            {key: value.isoformat() if isinstance(value, dt.date) else value for key, value in example.items()}
+            if isinstance(example, dict)
+            else example
+            for example in examples
+        ]
+
+    @model_validator(mode="after")
+    def _check_references(self) -> ProcedureDefinition:
+        fields = {field.id: field for field in self.fields}
+        if len(fields) != len(self.fields):
+            raise ValueError("field ids must be unique across sections")
+        for field in self.fields:
+            if field.visible_when and field.visible_when.field not in fields:
+                raise ValueError(
+                    f"field '{field.id}': visible_when refers to unknown field "
+                    f"'{field.visible_when.field}'"
+                )
+            if field.fills and field.fills not in fields:
+                raise ValueError(f"field '{field.id}': fills unknown field '{field.fills}'")
+        for rule in self.rules:
+            if rule.birth_date_field not in fields:
+                raise ValueError(f"rule refers to unknown field '{rule.birth_date_field}'")
+            if rule.on_option_date_of and rule.on_option_date_of not in fields:
+                raise ValueError(f"rule refers to unknown field '{rule.on_option_date_of}'")
+        if self.fee and isinstance(self.fee.rule, PerItemFee) and self.fee.rule.field not in fields:
+            raise ValueError(f"fee refers to unknown field '{self.fee.rule.field}'")
+        return self
+
+    @property
+    def fields(self) -> list[FormField]:
+        return [field for section in self.sections for field in section.fields]
+
+    def field(self, field_id: str) -> FormField:
+        for field in self.fields:
+            if field.id == field_id:
+                return field
+        raise KeyError(field_id)
+
+    def is_open(self, moment: datetime) -> bool:
+        return self.window is None or self.window.contains(moment)
+
+    def closed_choices(self, answers: dict, moment: datetime) -> list[tuple[FormField, Option]]:
+        """Return the chosen options whose own window does not contain ``moment``."""
+        if self.window_overridden:
+            return []
+        closed = []
+        for form_field in self.fields:
+            if form_field.type != "single_choice":
+                continue
+            for option in form_field.options:
+                chosen = answers.get(form_field.id) == option.value
+                if chosen and option.window and not option.window.contains(moment):
+                    closed.append((form_field, option))
+        return closed
+
+    def fee_amount(self, answers: dict) -> int:
+        """Compute the fee in yen from the answers; 0 when the procedure has no fee."""
+        if self.fee is None:
+            return 0
+        rule = self.fee.rule
+        if isinstance(rule, FixedFee):
+            return rule.amount
+        selected = answers.get(rule.field) or []
+        return rule.amount * len(selected)

@@ -1,0 +1,60 @@
+"""Runtime settings, read from environment variables and validated at cold start."""
+
+from __future__ import annotations
+
+import json
+from functools import cache
+from pathlib import Path
+
+from pydantic import Field, field_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+
+class Settings(BaseSettings):
+    """Every setting an operator can change; the README lists them in a table."""
+
+    model_config = SettingsConfigDict(extra="ignore", frozen=True)
+
+    table_name: str = Field(description="DynamoDB table of applications and approval tasks")
+    answers_bucket: str = Field(description="S3 bucket for answers (SSE-KMS)")
+    answers_kms_key_id: str = Field(description="KMS key id or ARN that encrypts answers")
+    state_machine_arn: str = Field(default="", description="Application workflow state machine")
+    sender_email: str = Field(description="Verified SES sender of every e-mail")
+    public_base_url: str = Field(description="Base URL of the site, used in e-mail links")
+    signing_secret: str = Field(
+        min_length=32, description="Secret that derives applicants' access tokens (HMAC-SHA256)"
+    )
+    approvers: dict[str, list[str]] = Field(
+        default_factory=dict, description="Approver role → e-mail addresses, as JSON"
+    )
+    approvers_file: Path | None = Field(
+        default=None, description="YAML file mapping approver roles to e-mail addresses"
+    )
+    approval_link_ttl_hours: int = Field(default=72, ge=1, description="Approval link lifetime")
+    idempotency_ttl_seconds: int = Field(
+        default=86400, ge=60, description="How long an Idempotency-Key is remembered"
+    )
+
+    @field_validator("approvers", mode="before")
+    @classmethod
+    def _parse_approvers(cls, value: object) -> object:
+        return json.loads(value) if isinstance(value, str) and value.strip() else value or {}
+
+    @field_validator("public_base_url")
+    @classmethod
+    def _strip_slash(cls, value: str) -> str:
+        return value.rstrip("/")
+
+    def approver_emails(self, role: str) -> list[str]:
+        """Return the addresses of an approver role, from APPROVERS or APPROVERS_FILE."""
+        mapping = dict(self.approvers)
+        if self.approvers_file is not None:
+            import yaml
+
+            mapping = {**(yaml.safe_load(self.approvers_file.read_text("utf-8")) or {}), **mapping}
+        return list(mapping.get(role, []))
+
+
+@cache
+def get_settings() -> Settings:
+    return Settings()  # type: ignore[call-arg]

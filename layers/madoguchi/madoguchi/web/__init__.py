@@ -1,0 +1,1 @@
+"""HTTP layer helpers shared by the API function: JSON and HTML responses, pages, OpenAPI."""

@@ -1,0 +1,198 @@
+"""Server-rendered pages: home, form, status, approval, errors, and static assets.
+
+Pages are plain HTML with one small script each, served from this origin only
+(no CDN), so they load fast on phones and work with screen readers.
+"""
+
+from __future__ import annotations
+
+import json
+from datetime import UTC, datetime
+from functools import cache
+from pathlib import Path
+from typing import Any
+
+from chalice import Response
+
+from madoguchi.i18n import SUPPORTED_LOCALES, load_catalog, translate
+from madoguchi.procedures.models import TOKYO, ProcedureDefinition
+from madoguchi.web.responses import SECURITY_HEADERS, html_response
+
+_HERE = Path(__file__).parent
+_STATIC = _HERE / "static"
+_STATIC_TYPES = {
+    ".css": "text/css; charset=utf-8",
+    ".js": "text/javascript; charset=utf-8",
+    ".svg": "image/svg+xml",
+}
+
+
+@cache
+def _environment() -> Any:
+    import jinja2
+
+    environment = jinja2.Environment(
+        loader=jinja2.FileSystemLoader(_HERE / "templates"),
+        autoescape=True,
+        undefined=jinja2.StrictUndefined,
+        trim_blocks=True,
+        lstrip_blocks=True,
+    )
+    environment.filters["tokyo"] = lambda value: _format_tokyo(value)
+    return environment
+
+
+def _format_tokyo(value: datetime | str) -> str:
+    moment = datetime.fromisoformat(value) if isinstance(value, str) else value
+    return moment.astimezone(TOKYO).strftime("%Y-%m-%d %H:%M")
+
+
+def _render(template: str, locale: str, **context: Any) -> str:
+    def t(key: str, **params: object) -> str:
+        return translate(f"pages.{key}", locale, **params)
+
+    other = next(code for code in SUPPORTED_LOCALES if code != locale)
+    return _environment().get_template(template).render(
+        locale=locale, other_locale=other, t=t, **context
+    )
+
+
+def page_messages(locale: str) -> str:
+    """Return the page catalog as JSON for scripts (embedded as data, never executed)."""
+    catalog = load_catalog(locale)
+    messages = {k.removeprefix("pages."): v for k, v in catalog.items() if k.startswith("pages.")}
+    return json.dumps(messages, ensure_ascii=False).replace("</", "<\\/")
+
+
+def render_home(catalog: dict[str, ProcedureDefinition], locale: str) -> str:
+    now = datetime.now(UTC)
+    procedures = sorted(catalog.values(), key=lambda d: d.title.ja)
+    return _render("home.html", locale, procedures=procedures, now=now, path="/")
+
+
+def render_form(definition: ProcedureDefinition, locale: str) -> str:
+    now = datetime.now(UTC)
+    conditions = {
+        field.id: field.visible_when.model_dump(exclude_none=True)
+        for field in definition.fields
+        if field.visible_when
+    }
+    return _render(
+        "form.html",
+        locale,
+        definition=definition,
+        is_open=definition.is_open(now),
+        conditions=json.dumps(conditions),
+        messages=page_messages(locale),
+        path=f"/procedures/{definition.id}",
+    )
+
+
+def render_status(reference_number: str | None, locale: str) -> str:
+    path = f"/status/{reference_number}" if reference_number else "/status"
+    return _render(
+        "status.html",
+        locale,
+        reference_number=reference_number or "",
+        messages=page_messages(locale),
+        path=path,
+    )
+
+
+def render_error(status_code: int, locale: str) -> str:
+    return _render("error.html", locale, status_code=status_code, path="/")
+
+
+def static_response(name: str) -> Response:
+    path = (_STATIC / name).resolve()
+    if path.parent != _STATIC.resolve() or not path.is_file() or path.suffix not in _STATIC_TYPES:
+        return Response(body="not found", status_code=404, headers={"Content-Type": "text/plain"})
+    return Response(
+        body=path.read_text(encoding="utf-8"),
+        headers={
+            "Content-Type": _STATIC_TYPES[path.suffix],
+            "Cache-Control": "public, max-age=300",
+            **SECURITY_HEADERS,
+        },
+    )
+
+
+def approval_page_response(task_id: str) -> Response:
+    """Show an approval task. GET and HEAD never change anything."""
+    from madoguchi.approvals.service import ApprovalTaskNotFound, approval_view
+
+    try:
+        view = approval_view(task_id)
+    except ApprovalTaskNotFound:
+        return html_response(_approval_message("approval_not_found"), 404)
+    if view["state"] == "expired":
+        return html_response(_approval_message("approval_expired"), 410)
+    if view["state"] != "pending":
+        return html_response(_approval_message("approval_closed"), 409)
+    return html_response(_render_approval(view, task_id))
+
+
+def approval_decision_response(task_id: str, form: dict[str, str]) -> Response:
+    """Record a decision posted from the approval page; only the first valid POST decides."""
+    from madoguchi.applications.repository import ApprovalTaskClosed
+    from madoguchi.approvals.service import (
+        DECISIONS,
+        ApprovalTaskNotFound,
+        approval_view,
+        decide,
+    )
+
+    decision = form.get("decision", "")
+    comment = form.get("comment", "").strip()
+    try:
+        view = approval_view(task_id)
+    except ApprovalTaskNotFound:
+        return html_response(_approval_message("approval_not_found"), 404)
+    if view["state"] == "expired":
+        return html_response(_approval_message("approval_expired"), 410)
+    if view["state"] != "pending":
+        return html_response(_approval_message("approval_closed"), 409)
+    if decision not in DECISIONS:
+        return html_response(_render_approval(view, task_id, error="approval_invalid"), 422)
+    if decision in ("reject", "return") and not comment:
+        return html_response(_render_approval(view, task_id, error="comment_required"), 422)
+
+    try:
+        result = decide(task_id, decision, comment, form.get("csrf_token", ""))
+    except ApprovalTaskClosed:
+        # Another POST won the race, the link expired meanwhile, or the CSRF token is wrong.
+        return html_response(_approval_message("approval_closed"), 409)
+    key = "approval_done" if result.workflow_resumed else "approval_workflow_closed"
+    return html_response(_approval_message(key), 200)
+
+
+def _render_approval(view: dict[str, Any], task_id: str, error: str | None = None) -> str:
+    definition: ProcedureDefinition = view["definition"]
+    answers = view["answers"]
+    rows = [
+        (field.label.ja, _display_answer(field, answers[field.id]))
+        for field in definition.fields
+        if field.id in answers
+    ]
+    return _render(
+        "approval.html",
+        "ja",
+        view=view,
+        rows=rows,
+        task_id=task_id,
+        error=error,
+        path=f"/approvals/{task_id}",
+    )
+
+
+def _display_answer(field: Any, value: Any) -> str:
+    labels = {option.value: option.label.ja for option in field.options}
+    if isinstance(value, list):
+        return "、".join(labels.get(item, str(item)) for item in value)
+    if isinstance(value, bool):
+        return translate("pages.answer_yes" if value else "pages.answer_no", "ja")
+    return labels.get(value, str(value))
+
+
+def _approval_message(key: str) -> str:
+    return _render("message.html", "ja", message_key=key, path="/")

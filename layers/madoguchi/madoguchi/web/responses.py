@@ -1,0 +1,50 @@
+"""Build Chalice responses and map domain errors to HTTP status codes in one place."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from chalice import Response
+
+from madoguchi.i18n import translate_all
+
+SECURITY_HEADERS = {
+    "X-Content-Type-Options": "nosniff",
+    "Referrer-Policy": "no-referrer",
+    "X-Frame-Options": "DENY",
+    "Content-Security-Policy": (
+        "default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; "
+        "connect-src 'self'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'"
+    ),
+}
+
+
+def json_response(body: Any, status_code: int = 200, headers: dict[str, str] | None = None) -> Response:
+    return Response(
+        body=json.dumps(body, ensure_ascii=False),
+        status_code=status_code,
+        headers={
+            "Content-Type": "application/json; charset=utf-8",
+            "Cache-Control": "no-store",
+            **SECURITY_HEADERS,
+            **(headers or {}),
+        },
+    )
+
+
+def html_response(body: str, status_code: int = 200, cache_seconds: int = 0) -> Response:
+    cache = f"public, max-age={cache_seconds}" if cache_seconds else "no-store"
+    return Response(
+        body=body,
+        status_code=status_code,
+        headers={"Content-Type": "text/html; charset=utf-8", "Cache-Control": cache, **SECURITY_HEADERS},
+    )
+
+
+def error_response(status_code: int, error: str, message_key: str, **extra: Any) -> Response:
+    """Return ``{"error": code, "message": {"ja", "en"}, ...}``."""
+    params = extra.pop("params", {})
+    return json_response(
+        {"error": error, "message": translate_all(message_key, **params), **extra}, status_code
+    )
