@@ -43,10 +43,12 @@ def _outbox_page(messages: list[dict[str, Any]]) -> str:
 
 
 class FrontApplication:
-    """WSGI application: ``/_local/*`` here, everything else through Chalice's local gateway."""
+    """WSGI application: ``/_local/*`` here, everything else through the Chalice app
+    whose routes match the path, as API Gateway routes each resource to its function."""
 
-    def __init__(self, gateway: Any, account_id: str, region: str) -> None:
-        self._gateway = gateway
+    def __init__(self, gateways: list[tuple[Any, Any]], account_id: str, region: str) -> None:
+        # (chalice.local.RouteMatcher, chalice.local.LocalGateway) per function
+        self._gateways = gateways
         self._account_id = account_id
         self._region = region
         # Chalice's app object keeps the current request in an attribute, so one
@@ -71,9 +73,10 @@ class FrontApplication:
         path = request.full_path.rstrip("?") if request.query_string else request.path
         headers = {key.lower(): value for key, value in request.headers.items()}
         body = request.get_data()
+        gateway = self._gateway_for(request.path)
         try:
             with self._lock:
-                result = self._gateway.handle_request(request.method, path, headers, body)
+                result = gateway.handle_request(request.method, path, headers, body)
         except LocalGatewayException as exc:
             return Response(exc.body, status=exc.CODE, headers=exc.headers)
 
@@ -90,6 +93,17 @@ class FrontApplication:
         if request.method == "HEAD":
             response.set_data(b"")
         return response
+
+
+    def _gateway_for(self, path: str) -> Any:
+        for matcher, gateway in self._gateways:
+            try:
+                matcher.match_route(path)
+            except ValueError:
+                continue
+            return gateway
+        # No route matches: the first gateway answers as API Gateway does (403).
+        return self._gateways[0][1]
 
 
 def serve(application: FrontApplication, host: str, port: int) -> BaseWSGIServer:

@@ -37,6 +37,9 @@ class LocalStack:
     port: int = 8000
     window_overrides: Path | None = None
     approvers: dict[str, list[str]] = field(default_factory=lambda: dict(DEFAULT_APPROVERS))
+    staff_api_token: str = field(
+        default_factory=lambda: os.environ.get("STAFF_API_TOKEN") or secrets.token_urlsafe(24)
+    )
     url: str = ""
     aws_endpoint: str = ""
     _moto: Any = None
@@ -99,6 +102,7 @@ class LocalStack:
             "SenderEmail": "no-reply@example.pref.lg.jp",
             "PublicBaseUrl": "http://placeholder.invalid",
             "ApproversJson": json.dumps(self.approvers, ensure_ascii=False),
+            "StaffApiToken": self.staff_api_token,
         }
         stack = provision.provision(parameters, REGION)
         lambdas.install(stack.functions, REGION, ACCOUNT_ID)
@@ -155,6 +159,7 @@ class LocalStack:
                 "APPROVERS": json.dumps(self.approvers, ensure_ascii=False),
                 "SIGNING_SECRET": os.environ.get("SIGNING_SECRET") or secrets.token_urlsafe(48),
                 "POWERTOOLS_SERVICE_NAME": "madoguchi-local",
+                "STAFF_API_TOKEN": self.staff_api_token,
                 "POWERTOOLS_TRACE_DISABLED": "true",
                 "POWERTOOLS_METRICS_NAMESPACE": "madoguchi",
             }
@@ -187,9 +192,13 @@ class LocalStack:
         get_settings()
         load_catalog()
 
-        api = LocalFunction("ApiFunction", "api", ROOT / "functions" / "api", "app.app")
-        app = load_handler(api)
-        config = Config.create(chalice_app=app, lambda_timeout=15)
-        gateway = LocalGateway(app, config)
-        application = server.FrontApplication(gateway, ACCOUNT_ID, REGION)
+        from chalice.local import RouteMatcher
+
+        gateways = []
+        for logical_id, folder in (("ApiFunction", "api"), ("ChatFunction", "chat")):
+            function = LocalFunction(logical_id, folder, ROOT / "functions" / folder, "app.app")
+            app = load_handler(function)
+            config = Config.create(chalice_app=app, lambda_timeout=15)
+            gateways.append((RouteMatcher(list(app.routes)), LocalGateway(app, config)))
+        application = server.FrontApplication(gateways, ACCOUNT_ID, REGION)
         self._front = server.serve(application, HOST, self.port)

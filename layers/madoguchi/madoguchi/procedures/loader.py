@@ -10,7 +10,7 @@ from pathlib import Path
 import yaml
 from pydantic import ValidationError
 
-from madoguchi.procedures.models import ProcedureDefinition, Window
+from madoguchi.procedures.models import DefinitionReferenceError, ProcedureDefinition, Window
 
 # Repository layout: layers/madoguchi/madoguchi/procedures/loader.py → <root>/procedures.
 # A deployed function sets PROCEDURES_DIR to the copy bundled with it.
@@ -51,16 +51,26 @@ def load_definition(path: Path) -> ProcedureDefinition:
     try:
         definition = ProcedureDefinition.model_validate(data)
     except ValidationError as exc:
-        problems = [
-            (".".join(str(part) for part in error["loc"]), error["msg"]) for error in exc.errors()
-        ]
-        raise DefinitionError(path, problems) from exc
+        raise DefinitionError(path, _validation_problems(exc)) from exc
 
     if definition.id != path.stem:
         raise DefinitionError(
             path, [("id", f"id '{definition.id}' must match the file name '{path.stem}'")]
         )
     return definition
+
+
+def _validation_problems(exc: ValidationError) -> list[tuple[str, str]]:
+    problems: list[tuple[str, str]] = []
+    for error in exc.errors():
+        cause = (error.get("ctx") or {}).get("error")
+        if isinstance(cause, DefinitionReferenceError):
+            # Cross-field checks run on the whole model, so pydantic reports no location;
+            # the error carries the path of each reference instead.
+            problems.extend(cause.problems)
+        else:
+            problems.append((".".join(str(part) for part in error["loc"]), error["msg"]))
+    return problems
 
 
 def load_definitions(paths: Iterable[Path]) -> dict[str, ProcedureDefinition]:

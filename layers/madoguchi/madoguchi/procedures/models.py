@@ -239,6 +239,15 @@ class Notice(Model):
     title: LocalizedText
 
 
+class DefinitionReferenceError(ValueError):
+    """A definition refers to field ids it does not have; ``problems`` lists
+    ``(field path, message)`` pairs so the loader can report each path."""
+
+    def __init__(self, problems: list[tuple[str, str]]) -> None:
+        super().__init__("; ".join(f"{path}: {message}" for path, message in problems))
+        self.problems = problems
+
+
 class ProcedureDefinition(Model):
     id: Annotated[str, Field(pattern=r"^[a-z][a-z0-9-]*$")]
     version: int = Field(ge=1)
@@ -275,25 +284,54 @@ class ProcedureDefinition(Model):
 
     @model_validator(mode="after")
     def _check_references(self) -> ProcedureDefinition:
-        fields = {field.id: field for field in self.fields}
-        if len(fields) != len(self.fields):
-            raise ValueError("field ids must be unique across sections")
-        for field in self.fields:
-            if field.visible_when and field.visible_when.field not in fields:
-                raise ValueError(
-                    f"field '{field.id}': visible_when refers to unknown field "
-                    f"'{field.visible_when.field}'"
-                )
-            if field.fills and field.fills not in fields:
-                raise ValueError(f"field '{field.id}': fills unknown field '{field.fills}'")
-        for rule in self.rules:
-            if rule.birth_date_field not in fields:
-                raise ValueError(f"rule refers to unknown field '{rule.birth_date_field}'")
-            if rule.on_option_date_of and rule.on_option_date_of not in fields:
-                raise ValueError(f"rule refers to unknown field '{rule.on_option_date_of}'")
-        if self.fee and isinstance(self.fee.rule, PerItemFee) and self.fee.rule.field not in fields:
-            raise ValueError(f"fee refers to unknown field '{self.fee.rule.field}'")
+        problems = self._reference_problems()
+        if problems:
+            raise DefinitionReferenceError(problems)
         return self
+
+    def _reference_problems(self) -> list[tuple[str, str]]:
+        """Return ``(field path, message)`` for every reference to a field id that is missing."""
+        fields = {field.id: field for field in self.fields}
+        problems: list[tuple[str, str]] = []
+        seen: set[str] = set()
+        for section_index, section in enumerate(self.sections):
+            for field_index, field in enumerate(section.fields):
+                path = f"sections.{section_index}.fields.{field_index}"
+                if field.id in seen:
+                    problems.append((f"{path}.id", f"field id '{field.id}' is used twice"))
+                seen.add(field.id)
+                if field.visible_when and field.visible_when.field not in fields:
+                    problems.append(
+                        (
+                            f"{path}.visible_when.field",
+                            f"field '{field.id}': visible_when refers to unknown field "
+                            f"'{field.visible_when.field}'",
+                        )
+                    )
+                if field.fills and field.fills not in fields:
+                    problems.append(
+                        (f"{path}.fills", f"field '{field.id}': fills unknown field '{field.fills}'")
+                    )
+        for rule_index, rule in enumerate(self.rules):
+            if rule.birth_date_field not in fields:
+                problems.append(
+                    (
+                        f"rules.{rule_index}.birth_date_field",
+                        f"rule refers to unknown field '{rule.birth_date_field}'",
+                    )
+                )
+            if rule.on_option_date_of and rule.on_option_date_of not in fields:
+                problems.append(
+                    (
+                        f"rules.{rule_index}.on_option_date_of",
+                        f"rule refers to unknown field '{rule.on_option_date_of}'",
+                    )
+                )
+        if self.fee and isinstance(self.fee.rule, PerItemFee) and self.fee.rule.field not in fields:
+            problems.append(
+                ("fee.rule.field", f"fee refers to unknown field '{self.fee.rule.field}'")
+            )
+        return problems
 
     @property
     def fields(self) -> list[FormField]:
