@@ -38,6 +38,7 @@ class LocalFunction:
     physical_name: str
     code_dir: Path
     handler: str
+    has_api_events: bool = False
 
 
 @dataclass(frozen=True)
@@ -226,5 +227,8 @@ def provision(parameters: dict[str, str], region: str) -> ProvisionedStack:
             physical_name=resources[logical_id],
             code_dir=ROOT / properties["CodeUri"],
             handler=properties["Handler"],
+            has_api_events=any(
+                event.get("Type") == "Api" for event in properties.get("Events", {}).values()
+            ),
         )
     return ProvisionedStack(resources=resources, functions=functions)

@@ -44,6 +44,7 @@ class LocalStack:
     aws_endpoint: str = ""
     _moto: Any = None
     _front: Any = None
+    _stack: Any = None
     resources: dict[str, str] = field(default_factory=dict)
 
     def start(self) -> LocalStack:
@@ -116,6 +117,7 @@ class LocalStack:
         )
         self._mirror_state_machines(stack.resources)
         self.resources = stack.resources
+        self._stack = stack
         return stack
 
     def _mirror_state_machines(self, resources: dict[str, str]) -> None:
@@ -172,7 +174,7 @@ class LocalStack:
         from chalice.local import LocalGateway
 
         from infra.local import server
-        from infra.local.lambdas import LocalFunction, load_handler
+        from infra.local.lambdas import load_handler
 
         # The front must know its port before the API reads PUBLIC_BASE_URL.
         import socket
@@ -194,9 +196,12 @@ class LocalStack:
 
         from chalice.local import RouteMatcher
 
+        # Every function with Api events is a Chalice app; API Gateway routes each
+        # path to the function whose events declare it, so the front does the same.
         gateways = []
-        for logical_id, folder in (("ApiFunction", "api"), ("ChatFunction", "chat")):
-            function = LocalFunction(logical_id, folder, ROOT / "functions" / folder, "app.app")
+        for function in self._stack.functions.values():
+            if not function.has_api_events:
+                continue
             app = load_handler(function)
             config = Config.create(chalice_app=app, lambda_timeout=15)
             gateways.append((RouteMatcher(list(app.routes)), LocalGateway(app, config)))
