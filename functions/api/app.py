@@ -29,7 +29,7 @@ from madoguchi.applications.service import (
 )
 from madoguchi.i18n import normalize_locale, translate_all
 from madoguchi.procedures import ProcedureNotFound, get_procedure, load_catalog
-from madoguchi.procedures.validation import AnswersInvalid
+from madoguchi.procedures.errors import AnswersInvalid
 from madoguchi.settings import get_settings
 from madoguchi.web import catalog_api, pages
 from madoguchi.web.responses import error_response, html_response, json_response

@@ -12,7 +12,7 @@ from madoguchi.applications.status import ApplicationStatus
 class HistoryEntry(BaseModel):
     """One transition or decision: who did what, when and why."""
 
-    model_config = ConfigDict(extra="ignore")
+    model_config = ConfigDict(extra="ignore", defer_build=True)
 
     at: datetime
     event: str
@@ -24,7 +24,7 @@ class HistoryEntry(BaseModel):
 
 
 class ApplicationRecord(BaseModel):
-    model_config = ConfigDict(extra="ignore")
+    model_config = ConfigDict(extra="ignore", defer_build=True)
 
     reference_number: str
     procedure_id: str
@@ -44,7 +44,7 @@ class ApplicationRecord(BaseModel):
 class ApprovalTask(BaseModel):
     """An approver's pending decision on one step; the task token never leaves the server."""
 
-    model_config = ConfigDict(extra="ignore")
+    model_config = ConfigDict(extra="ignore", defer_build=True)
 
     task_id: str
     reference_number: str

@@ -13,7 +13,7 @@ from madoguchi.applications.models import ApplicationRecord, HistoryEntry
 from madoguchi.applications.status import ApplicationStatus, event_label, status_label
 from madoguchi.i18n import normalize_locale, translate_all
 from madoguchi.procedures import ProcedureDefinition, get_procedure
-from madoguchi.procedures.validation import AnswersInvalid, FieldError, validate_answers
+from madoguchi.procedures.errors import AnswersInvalid, FieldError
 from madoguchi.settings import get_settings
 from madoguchi.workflow import start_application_workflow
 
@@ -105,6 +105,9 @@ def check_answers(definition: ProcedureDefinition, answers: object, now: datetim
         ProcedureClosed: the procedure's window is closed.
         AnswersInvalid: answers are missing or invalid, or a chosen option is closed.
     """
+    # jsonschema is imported on the first validation, not at cold start.
+    from madoguchi.procedures.validation import validate_answers
+
     if not definition.is_open(now):
         raise ProcedureClosed(definition)
     normalised = validate_answers(definition, answers)

@@ -17,7 +17,9 @@ TOKYO = ZoneInfo("Asia/Tokyo")
 
 
 class Model(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    # defer_build: validators are built when the catalog first loads, not at import,
+    # which keeps functions that never read a definition quick to start.
+    model_config = ConfigDict(extra="forbid", frozen=True, defer_build=True)
 
 
 class LocalizedText(Model):

@@ -3,37 +3,15 @@
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass, field
 from typing import Any
 
 from jsonschema import Draft202012Validator, FormatChecker, ValidationError, validators
 
 from madoguchi import japanese
 from madoguchi.i18n import translate_all
+from madoguchi.procedures.errors import AnswersInvalid, FieldError
 from madoguchi.procedures.models import MinimumAgeRule, ProcedureDefinition
 from madoguchi.procedures.schema import build_answers_schema
-
-
-@dataclass(frozen=True)
-class FieldError:
-    """One problem with one answer, with its message in every supported locale."""
-
-    field: str
-    code: str
-    messages: dict[str, str]
-
-    def as_dict(self) -> dict[str, str]:
-        return {"field": self.field, "code": self.code, **self.messages}
-
-
-@dataclass
-class AnswersInvalid(Exception):
-    """The answers do not satisfy the schema; ``errors`` has one entry per field."""
-
-    errors: list[FieldError] = field(default_factory=list)
-
-    def __str__(self) -> str:
-        return f"{len(self.errors)} invalid answer(s): " + ", ".join(e.field for e in self.errors)
 
 
 _format_checker = FormatChecker(formats=["email"])
