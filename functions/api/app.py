@@ -62,8 +62,8 @@ class _BadJson(Exception):
 def mapped_errors(view: Callable[..., Response]) -> Callable[..., Response]:
     """Map domain errors to responses in one place; unknown errors become a generic 500.
 
-    Chalice turns exceptions into its own English 500 body before middleware sees
-    them, so every view is wrapped here instead.
+    Chalice converts exceptions into its own English 500 body before middleware
+    runs, so every view is wrapped here instead.
     """
 
     @functools.wraps(view)

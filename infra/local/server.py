@@ -102,12 +102,12 @@ class FrontApplication:
             except ValueError:
                 continue
             return gateway
-        # No route matches: the first gateway answers as API Gateway does (403).
+        # No route matches, so the first gateway returns 403 as API Gateway does.
         return self._gateways[0][1]
 
 
 def serve(application: FrontApplication, host: str, port: int) -> BaseWSGIServer:
-    """Start a threaded server in the background and return it (``server_port`` tells the port)."""
+    """Start a threaded server in the background and return it; ``server_port`` is its port."""
     server = make_server(host, port, application, threaded=True)
     thread = threading.Thread(target=server.serve_forever, daemon=True, name="madoguchi-front")
     thread.start()

@@ -84,7 +84,7 @@ def submit_application(request: SubmissionRequest, now: datetime | None = None) 
     )
     repository.save_new_application(record)
     # NOTE: if StartExecution fails after the record is saved, the application stays
-    # "submitted" without a workflow; a sweeper that restarts such executions by
+    # "submitted" without a workflow. A sweeper that restarts such executions by
     # name is still missing.
     start_application_workflow(
         reference_number,
