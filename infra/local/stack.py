@@ -198,12 +198,18 @@ class LocalStack:
 
         # Every function with Api events is a Chalice app; API Gateway routes each
         # path to the function whose events declare it, so the front does the same.
+        # chalice.json carries the stage settings the chalice CLI would read.
+        chalice_settings = json.loads((ROOT / "chalice.json").read_text(encoding="utf-8"))
         gateways = []
         for function in self._stack.functions.values():
             if not function.has_api_events:
                 continue
             app = load_handler(function)
-            config = Config.create(chalice_app=app, lambda_timeout=15)
+            config = Config(
+                chalice_stage="local",
+                user_provided_params={"chalice_app": app},
+                config_from_disk=chalice_settings,
+            )
             gateways.append((RouteMatcher(list(app.routes)), LocalGateway(app, config)))
         application = server.FrontApplication(gateways, ACCOUNT_ID, REGION)
         self._front = server.serve(application, HOST, self.port)
