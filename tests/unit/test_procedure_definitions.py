@@ -305,7 +305,7 @@ def test_window_override_needs_offset(tmp_path: Path) -> None:
     assert caught.value.problems[0][0] == "cook-licence.opens_at"
 
 
-def test_test_fixture_override_opens_notification() -> None:
+def test_fixture_override_opens_notification() -> None:
     definitions = load_definitions(DEFINITION_FILES)
     fixture = ROOT / "tests" / "fixtures" / "test-windows.yaml"
 
@@ -315,7 +315,7 @@ def test_test_fixture_override_opens_notification() -> None:
     assert overridden["hunting-licence-exam"].window == definitions["hunting-licence-exam"].window
 
 
-def test_definition_model_rejects_copy_with_missing_reference() -> None:
+def test_model_rejects_missing_fills_target() -> None:
     data = copy.deepcopy(load_source())
     data["sections"][0]["fields"][3]["fills"] = "home_address"
 

@@ -65,8 +65,8 @@ def _validation_problems(exc: ValidationError) -> list[tuple[str, str]]:
     for error in exc.errors():
         cause = (error.get("ctx") or {}).get("error")
         if isinstance(cause, DefinitionReferenceError):
-            # Cross-field checks run on the whole model, so pydantic reports no location;
-            # the error carries the path of each reference instead.
+            # Cross-field checks run on the whole model, so pydantic reports no location.
+            # The error carries the path of each reference instead.
             problems.extend(cause.problems)
         else:
             problems.append((".".join(str(part) for part in error["loc"]), error["msg"]))

@@ -99,7 +99,8 @@ def validate_answers(definition: ProcedureDefinition, answers: object) -> dict[s
 
     Answers to fields hidden by their condition are dropped. Names and other free
     text are kept exactly as typed; dates become ISO dates, postal codes seven
-    digits, phone numbers hyphenated digits and readings full-width katakana.
+    digits, phone numbers ASCII digits with hyphens where the resident grouped them, and
+    readings full-width katakana.
 
     Raises:
         AnswersInvalid: one or more answers are missing or invalid.

@@ -161,6 +161,11 @@ def approval_decision_response(task_id: str, form: dict[str, str]) -> Response:
         result = decide(task_id, decision, comment, form.get("csrf_token", ""))
     except ApprovalTaskClosed:
         # Another POST won the race, the link expired meanwhile, or the CSRF token is wrong.
+        after = approval_view(task_id)
+        if after["state"] == "pending":
+            return html_response(_approval_message("approvals.csrf_invalid"), 403)
+        if after["state"] == "expired":
+            return html_response(_approval_message("approval_expired"), 410)
         return html_response(_approval_message("approval_closed"), 409)
     key = "approval_done" if result.workflow_resumed else "approval_workflow_closed"
     return html_response(_approval_message(key), 200)
@@ -195,4 +200,7 @@ def _display_answer(field: Any, value: Any) -> str:
 
 
 def _approval_message(key: str) -> str:
-    return _render("message.html", "ja", message_key=key, path="/")
+    """Render a one-line page; ``key`` is a pages catalog name or a full catalog key."""
+    if "." in key:
+        return _render("message.html", "ja", message=translate(key, "ja"), path="/")
+    return _render("message.html", "ja", message=translate(f"pages.{key}", "ja"), path="/")
