@@ -33,11 +33,15 @@ bench: $(STAMP)
 lint: $(STAMP)
 	$(VENV)/bin/ruff check functions layers infra tests benchmarks
 
-## browser-deps: Debian's Chromium for the browser tests (Playwright cannot download one here)
+## browser-deps: Debian's Chromium and CJK fonts for the browser tests (Playwright cannot download a browser here)
 browser-deps:
-	@command -v chromium >/dev/null 2>&1 || { \
-	  if [ "$$(id -u)" = 0 ]; then apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; \
-	  else echo "Chromium is missing: run 'sudo apt-get install chromium' (Debian) and try again." >&2; exit 1; fi; }
+	@missing=""; \
+	command -v chromium >/dev/null 2>&1 || missing="$$missing chromium"; \
+	fc-list 2>/dev/null | grep -qi "Noto Sans CJK" || missing="$$missing fonts-noto-cjk"; \
+	if [ -n "$$missing" ]; then \
+	  if [ "$$(id -u)" = 0 ]; then apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $$missing >/dev/null; \
+	  else echo "Missing:$$missing. Run 'sudo apt-get install$$missing' (Debian) and try again." >&2; exit 1; fi; \
+	fi
 
 # Called by `sam build` for the SharedLayer (BuildMethod: makefile): the domain package,
 # the procedure definitions and the runtime dependencies for python3.13 on arm64.

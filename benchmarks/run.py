@@ -131,6 +131,49 @@ def submit_cost() -> dict[str, float]:
         stack.stop()
 
 
+WEBHOOK_RUNS = int(os.environ.get("BENCH_WEBHOOK_RUNS", "100"))
+
+
+def webhook_cost() -> dict[str, float]:
+    """Per-request medians of the Stripe webhook handler on the local stack.
+
+    Each request carries a new event for a session unknown to the table, so it runs
+    the full path short of a state change: signature check, conditional put of the
+    event id, payment lookup.
+    """
+    from infra.local.stack import LocalStack
+
+    stack = LocalStack(port=0).start()
+    try:
+        import requests
+
+        from madoguchi.payments.webhooks import handle_webhook
+
+        simulator = stack.stripe_simulator
+
+        def signed() -> tuple[bytes, dict[str, str]]:
+            session = {"id": f"cs_bench_{uuid.uuid4().hex}", "payment_status": "paid",
+                       "metadata": {"reference_number": "2026-0000-0000", "environment": "local"}}
+            return simulator.signed_request(simulator.build_event("checkout.session.completed", session))
+
+        def timed(action) -> float:  # noqa: ANN001
+            start = time.perf_counter()
+            action()
+            return time.perf_counter() - start
+
+        in_process, http = [], []
+        for _ in range(WEBHOOK_RUNS):
+            body, headers = signed()
+            in_process.append(timed(lambda: handle_webhook(body, headers["Stripe-Signature"])))
+            body, headers = signed()
+            http.append(timed(lambda: requests.post(
+                f"{stack.url}/api/webhooks/stripe", data=body, headers=headers, timeout=30
+            ).raise_for_status()))
+        return {"in_process": statistics.median(in_process), "http": statistics.median(http)}
+    finally:
+        stack.stop()
+
+
 def machine() -> str:
     cpu = "unknown CPU"
     cpuinfo = Path("/proc/cpuinfo")
@@ -142,7 +185,9 @@ def machine() -> str:
     return f"{cpu}, {os.cpu_count()} cores, Python {platform.python_version()}, {platform.system()} {platform.machine()}"
 
 
-def write_report(imports: list[tuple[str, float, float]], submit: dict[str, float]) -> str:
+def write_report(
+    imports: list[tuple[str, float, float]], submit: dict[str, float], webhook: dict[str, float] | None = None
+) -> str:
     lines = [
         "# Benchmarks",
         "",
@@ -177,6 +222,19 @@ def write_report(imports: list[tuple[str, float, float]], submit: dict[str, floa
         f"Ratio submit / raw: **{ratio:.2f}×**.",
         "",
     ]
+    if webhook is not None:
+        lines += [
+            f"## Stripe webhook (median of {WEBHOOK_RUNS} requests)",
+            "",
+            "A signed `checkout.session.completed` for a session unknown here: signature check,",
+            "conditional put of the event id and payment lookup (functions/payments).",
+            "",
+            "| path | ms per request |",
+            "|---|---:|",
+            f"| handle_webhook in-process | {webhook['in_process'] * 1000:.1f} |",
+            f"| POST /api/webhooks/stripe through the local gateway | {webhook['http'] * 1000:.1f} |",
+            "",
+        ]
     chat = ROOT / "docs" / "benchmarks-chat.md"
     if chat.exists():
         lines += [chat.read_text(encoding="utf-8").replace("# ", "## ", 1), ""]
@@ -189,7 +247,9 @@ def main() -> None:
         print(f"{name:40s} {seconds * 1000:7.1f} ms  {ratio:5.2f}x", flush=True)
     submit = submit_cost()
     print(json.dumps({k: round(v * 1000, 2) for k, v in submit.items()}), flush=True)
-    report = write_report(imports, submit)
+    webhook = webhook_cost()
+    print(json.dumps({k: round(v * 1000, 2) for k, v in webhook.items()}), flush=True)
+    report = write_report(imports, submit, webhook)
     (ROOT / "docs" / "benchmarks.md").write_text(report, encoding="utf-8")
     print("wrote docs/benchmarks.md")
 

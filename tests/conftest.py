@@ -63,6 +63,18 @@ class LocalClient:
         assert response.status_code == 200, response.text
         return response.json()
 
+    def pay_fee(self, reference_number: str, token: str, outcome: str = "card_success") -> dict[str, Any]:
+        """Pay an application's fee on the payment simulator's Checkout page, as a resident does.
+
+        Waits for ``awaiting_payment`` first and returns that status.
+        """
+        status = self.wait_for_status(reference_number, token, "awaiting_payment")
+        page = self.http.get(status["payment"]["checkout_url"], timeout=30)
+        action = re.search(r'<form method="post" action="([^"]+)"', page.text).group(1)
+        response = self.http.post(self.url + action, data={"outcome": outcome}, allow_redirects=False, timeout=30)
+        assert response.status_code in (200, 303), response.text
+        return status
+
     def wait_for_status(self, reference_number: str, token: str, status: str, timeout: float = 15) -> dict:
         deadline = time.monotonic() + timeout
         current: dict[str, Any] = {}

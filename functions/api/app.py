@@ -28,6 +28,7 @@ from madoguchi.applications.service import (
     submit_application,
 )
 from madoguchi.i18n import normalize_locale, translate_all
+from madoguchi.identity.service import IdentitySessionInvalid
 from madoguchi.procedures import ProcedureNotFound, get_procedure, load_catalog
 from madoguchi.procedures.errors import AnswersInvalid
 from madoguchi.settings import get_settings
@@ -166,6 +167,9 @@ def create_application() -> Response:
         procedure_id=body["procedure_id"],
         answers=body.get("answers"),  # type: ignore[arg-type]
         locale=normalize_locale(body.get("locale") if isinstance(body.get("locale"), str) else None),
+        identity_session_id=(
+            body["identity_session_id"] if isinstance(body.get("identity_session_id"), str) else None
+        ),
     )
     key = (app.current_request.headers or {}).get("idempotency-key")
 
@@ -178,6 +182,8 @@ def create_application() -> Response:
         return _invalid_answers(exc)
     except ProcedureClosed as exc:
         return _procedure_closed(exc)
+    except IdentitySessionInvalid:
+        return error_response(422, "identity_session_invalid", "identity.session_invalid")
     except IdempotencyKeyInvalid:
         return error_response(400, "idempotency_key_invalid", "api.idempotency_key_invalid")
     except IdempotencyKeyReused:

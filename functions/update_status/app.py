@@ -14,4 +14,9 @@ def handler(event: dict, context: object) -> dict:
         event["reference_number"], event["status"], event["event"], event.get("decision")
     )
     logger.info("status recorded", extra={"status": record.status.value})
+    if record.status.value == "rejected":
+        # Refunds the fee only where the procedure's fee is refundable.
+        from madoguchi.payments.refunds import refund_on_rejection
+
+        refund_on_rejection(record.reference_number)
     return {"status": record.status.value}

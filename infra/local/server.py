@@ -54,6 +54,8 @@ class FrontApplication:
         # Chalice's app object keeps the current request in an attribute, so one
         # request at a time goes through it, as one Lambda instance would serve it.
         self._lock = threading.Lock()
+        # The payment simulator (infra/local/stripe_simulator.py), set by the stack.
+        self.stripe_simulator: Any = None
 
     def __call__(self, environ: dict, start_response: Callable) -> Any:
         request = Request(environ)
@@ -63,6 +65,8 @@ class FrontApplication:
         elif request.path in ("/_local/outbox", "/_local/outbox/"):
             messages = outbox.list_messages(self._account_id, self._region)
             response = Response(_outbox_page(messages), content_type="text/html; charset=utf-8")
+        elif self.stripe_simulator is not None and request.path.startswith("/_local/stripe/"):
+            return self.stripe_simulator.wsgi(environ, start_response)
         else:
             response = self._through_gateway(request)
         return response(environ, start_response)

@@ -19,6 +19,8 @@ ROOT = Path(__file__).resolve().parents[2]
 REGION = "ap-northeast-1"
 ACCOUNT_ID = "123456789012"  # moto's default account
 HOST = "127.0.0.1"
+LOCAL_STRIPE_WEBHOOK_SECRET = "whsec_local_madoguchi_payment_simulator"
+LOCAL_OIDC_CLIENT_ID = "madoguchi-local"
 
 DEFAULT_APPROVERS = {
     "environmental-health-staff": ["seikatsu-tanto@example.pref.lg.jp"],
@@ -43,8 +45,11 @@ class LocalStack:
     url: str = ""
     aws_endpoint: str = ""
     _moto: Any = None
+    stripe_simulator: Any = None
     _front: Any = None
     _stack: Any = None
+    # Local OpenID Connect provider (infra/local/oidc_provider.py) on its own port.
+    identity_provider: Any = None
     resources: dict[str, str] = field(default_factory=dict)
 
     def start(self) -> LocalStack:
@@ -55,11 +60,19 @@ class LocalStack:
         warnings.filterwarnings("ignore", message="Tried to parse", category=UserWarning)
         self._start_local_aws()
         stack = self._provision()
+        from infra.local import oidc_provider
+
+        self.identity_provider = oidc_provider.start(HOST)
         self._configure_environment(stack.resources)
         self._start_front()
+        self._configure_uploads_bucket(stack.resources)
+        self.identity_provider.provider.add_redirect_uri(LOCAL_OIDC_CLIENT_ID, f"{self.url}/identity/callback")
+        self._seed_inventory()
         return self
 
     def stop(self) -> None:
+        if self.identity_provider is not None:
+            self.identity_provider.stop()
         if self._front is not None:
             self._front.shutdown()
         if self._moto is not None:
@@ -162,12 +175,103 @@ class LocalStack:
                 "SIGNING_SECRET": os.environ.get("SIGNING_SECRET") or secrets.token_urlsafe(48),
                 "POWERTOOLS_SERVICE_NAME": "madoguchi-local",
                 "STAFF_API_TOKEN": self.staff_api_token,
+                # The payment simulator signs webhooks with this secret; a real
+                # STRIPE_API_KEY and STRIPE_WEBHOOK_SECRET in the environment win.
+                "STRIPE_WEBHOOK_SECRET": os.environ.get("STRIPE_WEBHOOK_SECRET") or LOCAL_STRIPE_WEBHOOK_SECRET,
+                "UPLOADS_BUCKET": resources["UploadsBucket"],
+                # Presigned POSTs go to the local AWS endpoint (path-style URLs).
+                "UPLOADS_ORIGIN": self.aws_endpoint,
+                "INVENTORY_BUCKET": resources["InventoryBucket"],
+                "OPENDATA_BUCKET": resources["OpenDataBucket"],
                 "POWERTOOLS_TRACE_DISABLED": "true",
                 "POWERTOOLS_METRICS_NAMESPACE": "madoguchi",
             }
         )
         if self.window_overrides is not None:
             os.environ["WINDOW_OVERRIDES_FILE"] = str(self.window_overrides)
+
+        # The relying party talks to the local provider; the redirect URI defaults to
+        # PUBLIC_BASE_URL/identity/callback, which _start_front sets.
+        provider = self.identity_provider.provider
+        os.environ.update(
+            {
+                "OIDC_ISSUER": provider.issuer,
+                "OIDC_CLIENT_ID": LOCAL_OIDC_CLIENT_ID,
+                "OIDC_CLIENT_PRIVATE_KEY": json.dumps(provider.register_client(LOCAL_OIDC_CLIENT_ID)),
+                "OIDC_ACR_VALUES": "aal3",
+                # One refetch per second, so that a rotation test need not wait a minute.
+                "OIDC_JWKS_MIN_REFRESH_SECONDS": "1",
+            }
+        )
+        from madoguchi.identity.service import oidc_client
+        from madoguchi.identity.settings import get_identity_settings
+
+        get_identity_settings.cache_clear()
+        oidc_client.cache_clear()
+
+    def _seed_inventory(self) -> None:
+        """Store the synthetic inventory and publish the open data once, so the dashboard has data."""
+        from madoguchi.inventory.service import publish_open_data, seed_inventory
+        from madoguchi.inventory.store import get_inventory_settings
+        from madoguchi.inventory.synthetic import generate_inventory
+
+        get_inventory_settings.cache_clear()
+        seed_inventory(generate_inventory())
+        publish_open_data()
+
+    def _configure_uploads_bucket(self, resources: dict[str, str]) -> None:
+        """Apply the uploads bucket settings that moto's CloudFormation skips.
+
+        moto 5.2.5 creates an AWS::S3::Bucket with its encryption and tags only, so
+        versioning, CORS (for this site's origin), lifecycle rules and the S3 event
+        notification of the template's S3 event sources are set through the S3 API.
+        """
+        import boto3
+
+        from infra.local.provision import load_template
+
+        template = load_template()
+        bucket = resources["UploadsBucket"]
+        properties = template["Resources"]["UploadsBucket"]["Properties"]
+        s3 = boto3.client("s3", region_name=REGION)
+        s3.put_bucket_versioning(Bucket=bucket, VersioningConfiguration={"Status": "Enabled"})
+
+        cors_rules = [
+            {
+                "AllowedOrigins": [self.url],
+                "AllowedMethods": rule["AllowedMethods"],
+                "MaxAgeSeconds": rule.get("MaxAge", 0),
+            }
+            for rule in properties["CorsConfiguration"]["CorsRules"]
+        ]
+        s3.put_bucket_cors(Bucket=bucket, CORSConfiguration={"CORSRules": cors_rules})
+        s3.put_bucket_lifecycle_configuration(
+            Bucket=bucket,
+            LifecycleConfiguration={
+                "Rules": [_lifecycle_rule(rule) for rule in properties["LifecycleConfiguration"]["Rules"]]
+            },
+        )
+
+        notifications = []
+        for logical_id, resource in template["Resources"].items():
+            if resource["Type"] != "AWS::Serverless::Function":
+                continue
+            for event in resource["Properties"].get("Events", {}).values():
+                if event["Type"] != "S3" or event["Properties"]["Bucket"] != {"Ref": "UploadsBucket"}:
+                    continue
+                events = event["Properties"]["Events"]
+                notifications.append(
+                    {
+                        "LambdaFunctionArn": f"arn:aws:lambda:{REGION}:{ACCOUNT_ID}:function:"
+                        f"{resources[logical_id]}",
+                        "Events": events if isinstance(events, list) else [events],
+                        "Filter": {"Key": {"FilterRules": event["Properties"]["Filter"]["S3Key"]["Rules"]}},
+                    }
+                )
+        s3.put_bucket_notification_configuration(
+            Bucket=bucket,
+            NotificationConfiguration={"LambdaFunctionConfigurations": notifications},
+        )
 
     def _start_front(self) -> None:
         from chalice.config import Config
@@ -212,4 +316,29 @@ class LocalStack:
             )
             gateways.append((RouteMatcher(list(app.routes)), LocalGateway(app, config)))
         application = server.FrontApplication(gateways, ACCOUNT_ID, REGION)
+        from infra.local.stripe_simulator import StripeSimulator
+
+        self.stripe_simulator = StripeSimulator(
+            site_url=self.url,
+            webhook_url=f"{self.url}/api/webhooks/stripe",
+            webhook_secret=os.environ["STRIPE_WEBHOOK_SECRET"],
+        ).start()
+        application.stripe_simulator = self.stripe_simulator
         self._front = server.serve(application, HOST, self.port)
+
+
+def _lifecycle_rule(rule: dict[str, Any]) -> dict[str, Any]:
+    """Convert a CloudFormation lifecycle rule to the shape of PutBucketLifecycleConfiguration."""
+    tags = [{"Key": tag["Key"], "Value": tag["Value"]} for tag in rule.get("TagFilters", [])]
+    prefix = rule.get("Prefix", "")
+    converted: dict[str, Any] = {
+        "ID": rule["Id"],
+        "Status": rule["Status"],
+        "Filter": {"And": {"Prefix": prefix, "Tags": tags}} if tags else {"Prefix": prefix},
+    }
+    if "ExpirationInDays" in rule:
+        converted["Expiration"] = {"Days": rule["ExpirationInDays"]}
+    for name in ("NoncurrentVersionExpiration", "AbortIncompleteMultipartUpload"):
+        if name in rule:
+            converted[name] = rule[name]
+    return converted

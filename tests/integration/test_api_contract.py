@@ -63,11 +63,15 @@ def test_procedure_detail_schema(client: Any, procedure_id: str) -> None:
 
 @pytest.mark.parametrize("procedure_id", ["cook-employment-notification", "cook-licence"])
 def test_examples_pass_validation_endpoint(client: Any, procedure_id: str) -> None:
+    from tests.integration.attachments_helpers import cook_licence_files
+
     examples = client.get(f"/api/procedures/{procedure_id}").json()["answers_schema"]["examples"]
+    # Example upload ids name no real upload, so real accepted files replace them.
+    files = cook_licence_files(client) if procedure_id == "cook-licence" else {}
 
     for example in examples:
         response = client.post(
-            f"/api/procedures/{procedure_id}/validation", json={"answers": example}
+            f"/api/procedures/{procedure_id}/validation", json={"answers": {**example, **files}}
         )
         assert response.status_code == 200, response.text
         assert response.json()["valid"] is True

@@ -180,9 +180,23 @@ def test_return_for_correction(client: Any) -> None:
 
 
 def test_three_step_route_in_order(client: Any) -> None:
-    application = submitted(client, "cook-licence")
+    from identity_flow import cook_licence_uploads, verify_identity
+
+    # The cook licence requires the My Number card check; the example answers are
+    # the local provider's test person "takahashi".
+    answers = {**example_answers(client, "cook-licence"), **cook_licence_uploads(client)}
+    body = {
+        "procedure_id": "cook-licence",
+        "answers": answers,
+        "locale": "ja",
+        "identity_session_id": verify_identity(client, "cook-licence", "takahashi"),
+    }
+    response = client.post("/api/applications", json=body)
+    assert response.status_code == 201, response.text
+    application = response.json()
     reference_number = application["reference_number"]
     token = application["access_token"]
+    client.pay_fee(reference_number, token)
     approvers = [
         "hokenjo-tanto@example.pref.lg.jp",
         "seikatsu-kakaricho@example.pref.lg.jp",
@@ -207,9 +221,10 @@ def test_three_step_route_in_order(client: Any) -> None:
 
     events = [entry["event"] for entry in status["history"]]
     assert events == [
-        "submitted", "review_started", "step_approved", "step_approved", "approved", "completed",
+        "submitted", "identity_matched", "payment_requested", "payment_received", "review_started",
+        "step_approved", "step_approved", "approved", "completed",
     ]
-    assert status["history"][2]["label"]["ja"] == "「保健所 受付・確認」で承認されました"
+    assert status["history"][5]["label"]["ja"] == "「保健所 受付・確認」で承認されました"
     assert status["fee_amount"] == 5600
 
 

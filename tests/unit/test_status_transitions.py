@@ -52,8 +52,8 @@ def test_decisions_only_from_review(decision: ApplicationStatus) -> None:
     assert sources_of(decision) == [S.UNDER_REVIEW]
 
 
-def test_review_only_from_submitted() -> None:
-    assert sources_of(S.UNDER_REVIEW) == [S.SUBMITTED]
+def test_review_only_from_submitted_or_waits() -> None:
+    assert sources_of(S.UNDER_REVIEW) == [S.SUBMITTED, S.AWAITING_IDENTITY, S.AWAITING_PAYMENT]
 
 
 def test_returned_may_be_resubmitted() -> None:

@@ -34,13 +34,51 @@ class Settings(BaseSettings):
     idempotency_ttl_seconds: int = Field(
         default=86400, ge=60, description="How long an Idempotency-Key is remembered"
     )
+    uploads_bucket: str = Field(
+        default="", description="S3 bucket of attachments (quarantine/ and accepted/ prefixes)"
+    )
+    uploads_origin: str = Field(
+        default="",
+        description="Origin that browsers POST attachments to; added to the CSP connect-src",
+    )
+    upload_url_ttl_seconds: int = Field(
+        default=300, ge=30, le=3600, description="Lifetime of a presigned POST for one file"
+    )
+    download_url_ttl_seconds: int = Field(
+        default=60, ge=10, le=900, description="Lifetime of a staff download link (presigned GET)"
+    )
+    upload_default_max_size_mb: float = Field(
+        default=10, gt=0, description="Size limit of a file field that sets no max_size_mb"
+    )
+    stage: str = Field(
+        default="local",
+        description="Deployment stage; Stripe metadata carries it so that events of other stages "
+        "sharing the Stripe account are acknowledged and ignored",
+    )
+    stripe_api_key: str = Field(
+        default="",
+        description="Stripe secret key; empty or sk_local_… uses the local payment simulator",
+    )
+    stripe_webhook_secret: str = Field(
+        default="", description="Signing secret (whsec_…) of the Stripe webhook endpoint"
+    )
+    stripe_api_base: str = Field(
+        default="",
+        description="Stripe API base URL; empty means Stripe itself, or the local simulator "
+        "under PUBLIC_BASE_URL/_local/stripe when the key is local",
+    )
+    payment_timeout_seconds: int | None = Field(
+        default=None,
+        ge=1,
+        description="Replaces every procedure's payment_timeout_hours (demonstrations and tests)",
+    )
 
     @field_validator("approvers", mode="before")
     @classmethod
     def _parse_approvers(cls, value: object) -> object:
         return json.loads(value) if isinstance(value, str) and value.strip() else value or {}
 
-    @field_validator("public_base_url")
+    @field_validator("public_base_url", "uploads_origin")
     @classmethod
     def _strip_slash(cls, value: str) -> str:
         return value.rstrip("/")

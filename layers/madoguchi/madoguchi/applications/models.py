@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -36,6 +37,9 @@ class ApplicationRecord(BaseModel):
     answers_version: int = 1
     fee_amount: int = 0
     current_step: int | None = None
+    # Identity check: level, state, and for a verified session the issuer, subject
+    # hash, acr, time and match result (``identity.service.identity_record``).
+    identity: dict[str, Any] | None = None
     created_at: datetime
     updated_at: datetime
     history: list[HistoryEntry] = Field(default_factory=list)

@@ -11,6 +11,7 @@ from typing import Any
 from madoguchi.applications import repository, storage, tokens
 from madoguchi.applications.models import ApplicationRecord, HistoryEntry
 from madoguchi.applications.status import ApplicationStatus, event_label, status_label
+from madoguchi.attachments.service import attach_uploads, attachment_errors
 from madoguchi.i18n import normalize_locale, translate_all
 from madoguchi.procedures import ProcedureDefinition, get_procedure
 from madoguchi.procedures.errors import AnswersInvalid, FieldError
@@ -35,6 +36,8 @@ class SubmissionRequest:
     procedure_id: str
     answers: dict[str, Any]
     locale: str
+    # Verified session from the identity function (My Number card or e-mail code).
+    identity_session_id: str | None = None
 
 
 def submit_application(request: SubmissionRequest, now: datetime | None = None) -> dict[str, Any]:
@@ -47,12 +50,22 @@ def submit_application(request: SubmissionRequest, now: datetime | None = None) 
         ProcedureNotFound: the procedure id is unknown.
         ProcedureClosed: the procedure's window is closed.
         AnswersInvalid: answers are missing or invalid, or a chosen option is closed.
+        IdentitySessionInvalid: the identity session is unknown, expired, used by
+            another application or belongs to another procedure.
     """
+    from madoguchi.identity.service import identity_for_submission
+
     now = now or datetime.now(UTC)
     definition = get_procedure(request.procedure_id)
     answers = check_answers(definition, request.answers, now)
 
     reference_number = tokens.new_reference_number(now)
+    identity = identity_for_submission(
+        definition, answers, request.identity_session_id, reference_number, now
+    )
+    # Binding the uploads before the application is stored means two applications
+    # cannot claim the same file.
+    attach_uploads(definition, answers, reference_number)
     key = storage.answers_key(definition.id, reference_number, 1)
     storage.save_answers(
         key,
@@ -74,6 +87,7 @@ def submit_application(request: SubmissionRequest, now: datetime | None = None) 
         applicant_email=answers.get("email"),
         answers_key=key,
         fee_amount=definition.fee_amount(answers),
+        identity=identity,
         created_at=now,
         updated_at=now,
         history=[
@@ -103,7 +117,8 @@ def check_answers(definition: ProcedureDefinition, answers: object, now: datetim
 
     Raises:
         ProcedureClosed: the procedure's window is closed.
-        AnswersInvalid: answers are missing or invalid, or a chosen option is closed.
+        AnswersInvalid: answers are missing or invalid, a chosen option is closed, or
+            an attached upload is unknown, still being checked or rejected.
     """
     # jsonschema is imported on the first validation, not at cold start.
     from madoguchi.procedures.validation import validate_answers
@@ -114,6 +129,10 @@ def check_answers(definition: ProcedureDefinition, answers: object, now: datetim
     closed = definition.closed_choices(normalised, now)
     if closed:
         raise AnswersInvalid([_closed_choice_error(field, option) for field, option in closed])
+    # Every listed upload must be an accepted file of this procedure and field.
+    attachment_problems = attachment_errors(definition, normalised)
+    if attachment_problems:
+        raise AnswersInvalid(attachment_problems)
     return normalised
 
 
@@ -125,7 +144,9 @@ def _closed_choice_error(field, option) -> FieldError:  # noqa: ANN001
 def request_fingerprint(request: SubmissionRequest) -> str:
     """Hash of a request body, to tell a replay from a different body under the same key."""
     canonical = json.dumps(
-        [request.procedure_id, request.answers, request.locale], ensure_ascii=False, sort_keys=True
+        [request.procedure_id, request.answers, request.locale, request.identity_session_id],
+        ensure_ascii=False,
+        sort_keys=True,
     )
     return hashlib.sha256(canonical.encode()).hexdigest()
 
@@ -155,7 +176,9 @@ def status_view(record: ApplicationRecord) -> dict[str, Any]:
         "status": record.status.value,
         "status_label": status_label(record.status),
         "identity_level": definition.identity,
+        "identity": _identity_view(record),
         "fee_amount": record.fee_amount,
+        "payment": _payment_view(record),
         "submitted_at": record.created_at.isoformat(),
         "updated_at": record.updated_at.isoformat(),
         "history": [
@@ -169,3 +192,21 @@ def status_view(record: ApplicationRecord) -> dict[str, Any]:
             for entry in record.history
         ],
     }
+
+
+def _identity_view(record: ApplicationRecord) -> dict[str, Any]:
+    """Return the applicant's view of the identity check: state and match outcome only."""
+    identity = record.identity or {}
+    view: dict[str, Any] = {"state": identity.get("state", "not_required")}
+    match = identity.get("match")
+    if match:
+        view["match"] = match["outcome"]
+        view["mismatched_attributes"] = [d["attribute"] for d in match.get("differences", [])]
+    return view
+
+
+def _payment_view(record: ApplicationRecord) -> dict[str, Any] | None:
+    # Imported here: the payments package imports this module's neighbours.
+    from madoguchi.payments.views import payment_view
+
+    return payment_view(record)

@@ -9,6 +9,8 @@ from madoguchi.i18n import translate_all
 
 class ApplicationStatus(StrEnum):
     SUBMITTED = "submitted"
+    AWAITING_IDENTITY = "awaiting_identity"
+    AWAITING_PAYMENT = "awaiting_payment"
     UNDER_REVIEW = "under_review"
     RETURNED = "returned"
     APPROVED = "approved"
@@ -23,6 +25,23 @@ class ApplicationStatus(StrEnum):
 # application backwards.
 ALLOWED_TRANSITIONS: dict[ApplicationStatus, frozenset[ApplicationStatus]] = {
     ApplicationStatus.SUBMITTED: frozenset(
+        {
+            ApplicationStatus.AWAITING_IDENTITY,
+            ApplicationStatus.AWAITING_PAYMENT,
+            ApplicationStatus.UNDER_REVIEW,
+            ApplicationStatus.WITHDRAWN,
+            ApplicationStatus.EXPIRED,
+        }
+    ),
+    ApplicationStatus.AWAITING_IDENTITY: frozenset(
+        {
+            ApplicationStatus.AWAITING_PAYMENT,
+            ApplicationStatus.UNDER_REVIEW,
+            ApplicationStatus.WITHDRAWN,
+            ApplicationStatus.EXPIRED,
+        }
+    ),
+    ApplicationStatus.AWAITING_PAYMENT: frozenset(
         {ApplicationStatus.UNDER_REVIEW, ApplicationStatus.WITHDRAWN, ApplicationStatus.EXPIRED}
     ),
     ApplicationStatus.UNDER_REVIEW: frozenset(

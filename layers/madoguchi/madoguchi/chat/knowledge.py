@@ -339,8 +339,10 @@ def fee_answer(
                 )
             )
     else:
+        # A quantity fee is described by its fixed part; the fee note explains the rest.
+        amount = rule.amount if isinstance(rule, FixedFee) else rule.fixed_amount
         lines.append(
-            translate("chat.facet.fee_fixed", language, title=title, amount=f"{rule.amount:,}")
+            translate("chat.facet.fee_fixed", language, title=title, amount=f"{amount:,}")
         )
     if fee.note:
         lines.append(fee.note.get(language))

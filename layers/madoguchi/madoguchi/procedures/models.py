@@ -216,11 +216,33 @@ class PerItemFee(Model):
     amount: int = Field(ge=0)
 
 
-class Fee(Model):
-    """Fee in integer yen. Declared only: payment is not wired yet."""
+class QuantityFee(Model):
+    """A unit price times the value of a number field, plus a fixed part."""
 
-    rule: FixedFee | PerItemFee = Field(discriminator="kind")
+    kind: Literal["quantity"]
+    field: str
+    unit_amount: int = Field(ge=0)
+    fixed_amount: int = Field(default=0, ge=0)
+
+
+class Exemption(Model):
+    """A reduction (減免) applied when an answer matches ``when``; 100 percent waives the fee."""
+
+    when: Condition
+    percent: int = Field(ge=1, le=100)
+    label: LocalizedText
+
+
+class Fee(Model):
+    """Fee in integer yen, paid through Stripe Checkout before review."""
+
+    rule: FixedFee | PerItemFee | QuantityFee = Field(discriminator="kind")
+    # The first matching exemption applies; exemptions do not add up.
+    exemptions: list[Exemption] = []
     refundable: bool = False
+    # How long the workflow waits for the payment before the application expires.
+    # Konbini vouchers stay payable for 3 days, so the default leaves room for them.
+    payment_timeout_hours: int = Field(default=96, ge=1, le=8760)
     example_values: bool = True
     note: LocalizedText | None = None
 
@@ -329,10 +351,18 @@ class ProcedureDefinition(Model):
                         f"rule refers to unknown field '{rule.on_option_date_of}'",
                     )
                 )
-        if self.fee and isinstance(self.fee.rule, PerItemFee) and self.fee.rule.field not in fields:
+        if self.fee and isinstance(self.fee.rule, PerItemFee | QuantityFee) and self.fee.rule.field not in fields:
             problems.append(
                 ("fee.rule.field", f"fee refers to unknown field '{self.fee.rule.field}'")
             )
+        for index, exemption in enumerate(self.fee.exemptions if self.fee else []):
+            if exemption.when.field not in fields:
+                problems.append(
+                    (
+                        f"fee.exemptions.{index}.when.field",
+                        f"fee exemption refers to unknown field '{exemption.when.field}'",
+                    )
+                )
         return problems
 
     @property
@@ -363,11 +393,30 @@ class ProcedureDefinition(Model):
         return closed
 
     def fee_amount(self, answers: dict) -> int:
-        """Compute the fee in yen from the answers; 0 when the procedure has no fee."""
+        """Compute the fee in yen from the answers; 0 when the procedure has no fee.
+
+        A percentage exemption rounds the reduced fee down to whole yen.
+        """
         if self.fee is None:
             return 0
         rule = self.fee.rule
         if isinstance(rule, FixedFee):
-            return rule.amount
-        selected = answers.get(rule.field) or []
-        return rule.amount * len(selected)
+            amount = rule.amount
+        elif isinstance(rule, PerItemFee):
+            selected = answers.get(rule.field) or []
+            amount = rule.amount * len(selected)
+        else:
+            quantity = answers.get(rule.field)
+            count = quantity if isinstance(quantity, int) and not isinstance(quantity, bool) else 0
+            amount = rule.fixed_amount + rule.unit_amount * max(count, 0)
+
+        exemption = self.fee_exemption(answers)
+        if exemption is not None:
+            amount = amount * (100 - exemption.percent) // 100
+        return amount
+
+    def fee_exemption(self, answers: dict) -> Exemption | None:
+        """Return the first exemption whose condition the answers meet."""
+        if self.fee is None:
+            return None
+        return next((item for item in self.fee.exemptions if item.when.matches(answers)), None)

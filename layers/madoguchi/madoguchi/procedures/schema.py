@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from madoguchi.attachments.models import UPLOAD_ID_PATTERN
 from madoguchi.procedures.models import Condition, FormField, ProcedureDefinition
 
 SCHEMA_DIALECT = "https://json-schema.org/draft/2020-12/schema"
@@ -29,14 +30,12 @@ def build_answers_schema(definition: ProcedureDefinition) -> dict[str, Any]:
     """Return the JSON Schema that a complete set of answers must satisfy."""
     properties = {field.id: _field_schema(field) for field in definition.fields}
     required = [
-        field.id
-        for field in definition.fields
-        if field.required and field.visible_when is None and field.type != "file"
+        field.id for field in definition.fields if field.required and field.visible_when is None
     ]
     conditionals = [
         _conditional_requirement(field)
         for field in definition.fields
-        if field.required and field.visible_when is not None and field.type != "file"
+        if field.required and field.visible_when is not None
     ]
 
     schema: dict[str, Any] = {
@@ -94,11 +93,14 @@ def _field_schema(field: FormField) -> dict[str, Any]:
     elif field.type == "consent":
         schema["const"] = True
     elif field.type == "file":
-        # NOTE: uploads are not wired yet, so a file field accepts a list of upload ids
-        # and is never required; the attachment checks will make it enforceable.
+        # Upload ids from POST /api/uploads. The schema checks their shape only; the
+        # submission checks that each upload is an accepted file of this field.
         schema["type"] = "array"
-        schema["items"] = {"type": "string"}
+        schema["items"] = {"type": "string", "pattern": UPLOAD_ID_PATTERN}
+        schema["uniqueItems"] = True
         schema["maxItems"] = field.max_files
+        if field.required and field.visible_when is None:
+            schema["minItems"] = 1
         schema["x-accept"] = list(field.accept)
     return schema
 
@@ -113,4 +115,8 @@ def _condition_schema(condition: Condition) -> dict[str, Any]:
 
 def _conditional_requirement(field: FormField) -> dict[str, Any]:
     assert field.visible_when is not None
-    return {"if": _condition_schema(field.visible_when), "then": {"required": [field.id]}}
+    then: dict[str, Any] = {"required": [field.id]}
+    if field.type == "file":
+        # A required file field needs a file only while it is shown.
+        then["properties"] = {field.id: {"minItems": 1, "x-accept": list(field.accept)}}
+    return {"if": _condition_schema(field.visible_when), "then": then}

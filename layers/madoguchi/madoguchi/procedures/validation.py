@@ -153,7 +153,14 @@ def _to_field_errors(error: ValidationError, answers: dict) -> list[FieldError]:
     match error.validator:
         case "required":
             missing = [name for name in error.validator_value if name not in answers]
-            return [_field_error(name, "answers.required") for name in missing]
+            properties = error.schema.get("properties", {})
+            return [
+                _field_error(
+                    name,
+                    "answers.file_required" if "x-accept" in properties.get(name, {}) else "answers.required",
+                )
+                for name in missing
+            ]
         case "additionalProperties":
             extra = sorted(set(answers) - set(error.schema.get("properties", {})))
             return [_field_error(name, "answers.unknown_field", name=name) for name in extra]
@@ -167,6 +174,10 @@ def _to_field_errors(error: ValidationError, answers: dict) -> list[FieldError]:
             return [_field_error(field_id, "answers.required")]
         case "enum":
             return [_field_error(field_id, "answers.choice_invalid")]
+        case "minItems" if _is_file_field(error):
+            return [_field_error(field_id, "answers.file_required")]
+        case "maxItems" if _is_file_field(error):
+            return [_field_error(field_id, "answers.files_at_most", count=error.validator_value)]
         case "minItems":
             return [_field_error(field_id, "answers.select_at_least", count=error.validator_value)]
         case "maxItems":
@@ -184,6 +195,10 @@ def _to_field_errors(error: ValidationError, answers: dict) -> list[FieldError]:
             message = error.validator_value["message"]
             return [FieldError(rule_field, "answers.rule_failed", {"ja": message.ja, "en": message.get("en")})]
     return [_field_error(field_id, "answers.invalid")]
+
+
+def _is_file_field(error: ValidationError) -> bool:
+    return "x-accept" in error.schema
 
 
 def _expected_type(error: ValidationError) -> str:

@@ -99,6 +99,11 @@ def render_status(reference_number: str | None, locale: str) -> str:
     )
 
 
+def render_message(message: str, locale: str) -> str:
+    """Render a page that shows one sentence (a result or an error) and a link home."""
+    return _render("message.html", locale, message=message, message_key="", path="/")
+
+
 def render_error(status_code: int, locale: str) -> str:
     return _render("error.html", locale, status_code=status_code, path="/")
 
@@ -153,9 +158,13 @@ def approval_decision_response(task_id: str, form: dict[str, str]) -> Response:
     if view["state"] != "pending":
         return html_response(_approval_message("approval_closed"), 409)
     if decision not in DECISIONS:
-        return html_response(_render_approval(view, task_id, error="approval_invalid"), 422)
+        return html_response(
+            _render_approval(view, task_id, error="approval_invalid", comment=comment), 422
+        )
     if decision in ("reject", "return") and not comment:
-        return html_response(_render_approval(view, task_id, error="comment_required"), 422)
+        return html_response(
+            _render_approval(view, task_id, error="comment_required", decision=decision), 422
+        )
 
     try:
         result = decide(task_id, decision, comment, form.get("csrf_token", ""))
@@ -171,23 +180,55 @@ def approval_decision_response(task_id: str, form: dict[str, str]) -> Response:
     return html_response(_approval_message(key), 200)
 
 
-def _render_approval(view: dict[str, Any], task_id: str, error: str | None = None) -> str:
+def _render_approval(
+    view: dict[str, Any],
+    task_id: str,
+    error: str | None = None,
+    decision: str = "",
+    comment: str = "",
+) -> str:
+    """Render the approval form; after an error it keeps the decision and comment entered."""
+    from madoguchi.applications.status import event_label
+
     definition: ProcedureDefinition = view["definition"]
     answers = view["answers"]
     rows = [
         (field.label.ja, _display_answer(field, answers[field.id]))
         for field in definition.fields
-        if field.id in answers
+        if field.id in answers and field.type != "file"
+    ]
+    attachments = _attachment_rows(definition, answers, task_id)
+    event_labels = [
+        event_label(entry.event, step=entry.step_title or "")["ja"]
+        for entry in view["record"].history
     ]
     return _render(
         "approval.html",
         "ja",
         view=view,
         rows=rows,
+        attachments=attachments,
+        event_labels=event_labels,
         task_id=task_id,
         error=error,
+        decision=decision,
+        comment=comment,
         path=f"/approvals/{task_id}",
     )
+
+
+def _attachment_rows(
+    definition: ProcedureDefinition, answers: dict[str, Any], task_id: str
+) -> list[tuple[str, list[dict[str, Any]]]]:
+    """Return ``(field label, download links)`` per answered file field; links open through
+    ``/approvals/<task id>/attachments/<upload id>``, never straight from the bucket."""
+    from madoguchi.attachments.service import attachment_links
+
+    return [
+        (field.label.ja, attachment_links(task_id, answers[field.id]))
+        for field in definition.fields
+        if field.type == "file" and answers.get(field.id)
+    ]
 
 
 def _display_answer(field: Any, value: Any) -> str:

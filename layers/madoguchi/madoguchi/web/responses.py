@@ -20,6 +20,20 @@ SECURITY_HEADERS = {
 }
 
 
+def page_security_headers() -> dict[str, str]:
+    """Return SECURITY_HEADERS for HTML pages, with UPLOADS_ORIGIN added to ``connect-src``
+    because the form posts attachments straight to the uploads bucket."""
+    from madoguchi.settings import get_settings
+
+    origin = get_settings().uploads_origin
+    if not origin:
+        return SECURITY_HEADERS
+    policy = SECURITY_HEADERS["Content-Security-Policy"].replace(
+        "connect-src 'self'", f"connect-src 'self' {origin}"
+    )
+    return {**SECURITY_HEADERS, "Content-Security-Policy": policy}
+
+
 def json_response(body: Any, status_code: int = 200, headers: dict[str, str] | None = None) -> Response:
     return Response(
         body=json.dumps(body, ensure_ascii=False),
@@ -38,7 +52,11 @@ def html_response(body: str, status_code: int = 200, cache_seconds: int = 0) -> 
     return Response(
         body=body,
         status_code=status_code,
-        headers={"Content-Type": "text/html; charset=utf-8", "Cache-Control": cache, **SECURITY_HEADERS},
+        headers={
+            "Content-Type": "text/html; charset=utf-8",
+            "Cache-Control": cache,
+            **page_security_headers(),
+        },
     )
 
 

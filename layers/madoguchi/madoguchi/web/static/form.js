@@ -21,7 +21,11 @@
   function readField(wrapper) {
     const name = wrapper.dataset.field;
     const type = wrapper.dataset.type;
-    if (type === "file") return undefined;
+    if (type === "file") {
+      // uploads.js keeps the ids of the field's uploaded files here.
+      const ids = (wrapper.dataset.uploadIds || "").split(" ").filter(Boolean);
+      return ids.length ? ids : undefined;
+    }
     if (type === "single_choice") {
       const checked = wrapper.querySelector("input:checked");
       return checked ? checked.value : undefined;
@@ -212,7 +216,11 @@
     try {
       result = await postJson(
         "/api/applications",
-        { procedure_id: procedureId, answers: checkedAnswers, locale: locale },
+        {
+          procedure_id: procedureId, answers: checkedAnswers, locale: locale,
+          // Set by identity.js after a verification; JSON.stringify drops it when undefined.
+          identity_session_id: form.dataset.identitySessionId || undefined,
+        },
         { "Idempotency-Key": idempotencyKey }
       );
     } catch (error) {

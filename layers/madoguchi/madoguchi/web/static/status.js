@@ -45,8 +45,31 @@
       if (entry.comment) item.append("：" + entry.comment);
       history.appendChild(item);
     }
+    showPayment(data.payment, data.reference_number, token);
     result.hidden = false;
     form.hidden = true;
+  }
+
+  // Fee payment: state, a pay button while a checkout session is open, a receipt link once paid.
+  function showPayment(payment, reference, token) {
+    const section = document.getElementById("status-payment");
+    if (!payment) {
+      section.hidden = true;
+      return;
+    }
+    const amount = payment.amount;
+    document.getElementById("status-payment-amount").textContent =
+      locale === "ja" ? amount.toLocaleString("ja-JP") + "円" : "¥" + amount.toLocaleString("en-US");
+    document.getElementById("status-payment-state").textContent = payment.state_label[locale] || payment.state_label.ja;
+    const pay = document.getElementById("status-pay");
+    pay.hidden = !payment.checkout_url;
+    if (payment.checkout_url) pay.href = payment.checkout_url;
+    const receipt = document.getElementById("status-receipt");
+    receipt.hidden = !payment.receipt_available;
+    if (payment.receipt_available) {
+      receipt.href = "/status/" + encodeURIComponent(reference) + "/receipt?lang=" + locale + "#token=" + encodeURIComponent(token);
+    }
+    section.hidden = false;
   }
 
   form.addEventListener("submit", (event) => {
