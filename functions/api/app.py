@@ -4,13 +4,12 @@ from __future__ import annotations
 
 import functools
 import json
-from datetime import UTC, datetime
 from collections.abc import Callable
+from datetime import UTC, datetime
 from urllib.parse import parse_qs
 
 from aws_lambda_powertools import Logger
 from chalice import Chalice, Response
-
 from madoguchi.applications import tokens
 from madoguchi.applications.idempotency import (
     IdempotencyKeyInProgress,
@@ -27,8 +26,8 @@ from madoguchi.applications.service import (
     status_view,
     submit_application,
 )
-from madoguchi.i18n import normalize_locale, translate_all
-from madoguchi.identity.service import IdentitySessionInvalid
+from madoguchi.i18n import normalize_locale
+from madoguchi.identity.errors import IdentitySessionInvalid
 from madoguchi.procedures import ProcedureNotFound, get_procedure, load_catalog
 from madoguchi.procedures.errors import AnswersInvalid
 from madoguchi.settings import get_settings

@@ -3,17 +3,32 @@
 from __future__ import annotations
 
 import json
+from datetime import datetime
 from functools import cache
 from pathlib import Path
 
-from pydantic import Field, field_validator
-from pydantic_settings import BaseSettings, SettingsConfigDict
+from pydantic import BaseModel, ConfigDict, Field, field_validator
+
+from madoguchi.environment import EnvironmentSettings
 
 
-class Settings(BaseSettings):
+class ApproverDelegation(BaseModel):
+    """A substitute (代理) who receives an approver's links, optionally for a period only."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    substitute: str
+    starts_at: datetime | None = None
+    ends_at: datetime | None = None
+
+    def active(self, now: datetime) -> bool:
+        return (self.starts_at is None or self.starts_at <= now) and (
+            self.ends_at is None or now < self.ends_at
+        )
+
+
+class Settings(EnvironmentSettings):
     """Every setting an operator can change; the README lists them in a table."""
-
-    model_config = SettingsConfigDict(extra="ignore", frozen=True)
 
     table_name: str = Field(description="DynamoDB table of applications and approval tasks")
     answers_bucket: str = Field(description="S3 bucket for answers (SSE-KMS)")
@@ -73,10 +88,39 @@ class Settings(BaseSettings):
         description="Replaces every procedure's payment_timeout_hours (demonstrations and tests)",
     )
 
+    approver_delegates: dict[str, list[ApproverDelegation]] = Field(
+        default_factory=dict,
+        description="Approver role or address → substitutes (代理) with an optional period, as JSON",
+    )
+    approver_escalations: dict[str, list[str]] = Field(
+        default_factory=dict,
+        description="Approver role → roles or addresses that a step escalates to after its deadline",
+    )
+    approval_deadline_scale_seconds_per_day: float = Field(
+        default=86400,
+        gt=0,
+        description="Seconds that one day of a step's deadline lasts; lower only in tests and "
+        "local demonstrations",
+    )
+    approval_final_timeout_seconds: int = Field(
+        default=30 * 86400,
+        ge=1,
+        description="How long an escalated step waits before the application expires",
+    )
+
     @field_validator("approvers", mode="before")
     @classmethod
     def _parse_approvers(cls, value: object) -> object:
         return json.loads(value) if isinstance(value, str) and value.strip() else value or {}
+
+    @field_validator("approver_delegates", "approver_escalations", mode="before")
+    @classmethod
+    def _parse_role_lists(cls, value: object) -> object:
+        # JSON text from the environment; one item may be written without a list.
+        parsed = json.loads(value) if isinstance(value, str) and value.strip() else value or {}
+        if isinstance(parsed, dict):
+            return {key: item if isinstance(item, list) else [item] for key, item in parsed.items()}
+        return parsed
 
     @field_validator("public_base_url", "uploads_origin")
     @classmethod
@@ -95,4 +139,4 @@ class Settings(BaseSettings):
 
 @cache
 def get_settings() -> Settings:
-    return Settings()  # type: ignore[call-arg]
+    return Settings.from_environment()

@@ -20,6 +20,7 @@ from typing import Any
 from aws_lambda_powertools import Logger
 
 from madoguchi.identity import store
+from madoguchi.identity.errors import IdentitySessionInvalid
 from madoguchi.identity.matching import answer_field_ids, is_resident, match_identity
 from madoguchi.identity.settings import get_identity_settings
 from madoguchi.settings import get_settings
@@ -39,11 +40,6 @@ class VerificationFailed(Exception):
     def __init__(self, reason: str) -> None:
         super().__init__(reason)
         self.reason = reason
-
-
-class IdentitySessionInvalid(Exception):
-    """The identity session id is unknown, expired, used by another application or
-    belongs to another procedure."""
 
 
 @dataclass(frozen=True)

@@ -6,13 +6,12 @@ from functools import cache
 from typing import Literal
 
 from pydantic import Field, SecretStr
-from pydantic_settings import BaseSettings, SettingsConfigDict
+
+from madoguchi.environment import EnvironmentSettings
 
 
-class IdentitySettings(BaseSettings):
+class IdentitySettings(EnvironmentSettings):
     """OpenID Connect relying party and e-mail code settings; the README lists them."""
-
-    model_config = SettingsConfigDict(extra="ignore", frozen=True)
 
     oidc_issuer: str = Field(
         default="", description="Issuer URL of the OpenID provider; empty disables the card check"
@@ -54,4 +53,4 @@ class IdentitySettings(BaseSettings):
 
 @cache
 def get_identity_settings() -> IdentitySettings:
-    return IdentitySettings()
+    return IdentitySettings.from_environment()

@@ -22,10 +22,10 @@ from typing import Any
 from boto3.dynamodb.conditions import Key
 from botocore.exceptions import ClientError
 from pydantic import Field
-from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from madoguchi import aws
 from madoguchi.applications.status import ApplicationStatus
+from madoguchi.environment import EnvironmentSettings
 from madoguchi.inventory.csv_io import read_inventory_csv, write_inventory_csv
 from madoguchi.inventory.kpi import InventorySnapshot
 from madoguchi.inventory.models import Procedure
@@ -37,10 +37,8 @@ SNAPSHOT_PREFIX = "inventory/snapshots/"
 OPENDATA_PREFIX = "opendata/"
 
 
-class InventorySettings(BaseSettings):
+class InventorySettings(EnvironmentSettings):
     """Settings of the inventory, dashboard and open-data functions, from environment variables."""
-
-    model_config = SettingsConfigDict(extra="ignore", frozen=True)
 
     table_name: str = Field(description="DynamoDB table of applications (GSI1 lists them)")
     inventory_bucket: str = Field(description="Private S3 bucket of the procedure inventory")
@@ -61,7 +59,7 @@ class InventorySettings(BaseSettings):
 @cache
 def get_inventory_settings() -> InventorySettings:
     """Return the settings, read once per process."""
-    return InventorySettings()  # type: ignore[call-arg]
+    return InventorySettings.from_environment()
 
 
 def _s3() -> Any:
