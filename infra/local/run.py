@@ -18,22 +18,23 @@ def main() -> None:
     port = int(os.environ.get("PORT", "8000"))
     overrides = os.environ.get("WINDOW_OVERRIDES_FILE", str(ROOT / "infra/local/demo-windows.yaml"))
     stack = LocalStack(port=port, window_overrides=Path(overrides) if overrides else None).start()
-    print(
-        "\n".join(
-            [
-                "madoguchi is running on the embedded local stack:",
-                f"  Procedures (pages)   {stack.url}/",
-                f"  Cook employment form {stack.url}/procedures/cook-employment-notification",
-                f"  Status lookup        {stack.url}/status",
-                f"  Mail outbox          {stack.url}/_local/outbox",
-                f"  Outbox as JSON       {stack.url}/_local/outbox.json",
-                f"  API description      {stack.url}/api/openapi.json",
-                f"  Local AWS (moto)     {stack.aws_endpoint}",
-                "Press Ctrl+C to stop.",
-            ]
-        ),
-        flush=True,
-    )
+    links = [
+        ("Procedures (pages)", f"{stack.url}/"),
+        ("Cook employment form", f"{stack.url}/procedures/cook-employment-notification"),
+        ("Status lookup", f"{stack.url}/status"),
+        ("Dashboard", f"{stack.url}/dashboard"),
+        ("Open data", f"{stack.url}/api/opendata"),
+        ("Mail outbox", f"{stack.url}/_local/outbox"),
+        ("Outbox as JSON", f"{stack.url}/_local/outbox.json"),
+        ("API description", f"{stack.url}/api/openapi.json"),
+        ("Local AWS (moto)", stack.aws_endpoint),
+        ("Local OpenID provider", stack.identity_provider.provider.issuer),
+        ("Staff API token", stack.staff_api_token),
+    ]
+    lines = ["madoguchi is running on the embedded local stack:"]
+    lines += [f"  {label:<22} {value}" for label, value in links]
+    lines.append("Press Ctrl+C to stop.")
+    print("\n".join(lines), flush=True)
     stopped = threading.Event()
     signal.signal(signal.SIGINT, lambda *_: stopped.set())
     signal.signal(signal.SIGTERM, lambda *_: stopped.set())
