@@ -5,7 +5,7 @@ PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed-$(shell cat pyproject.toml | sha256sum | cut -c1-12)
 PORT ?= 8000
 
-.PHONY: run test test-fast bench lint browser-deps clean
+.PHONY: run test test-fast bench lint system-deps browser-deps clean
 
 $(STAMP): pyproject.toml
 	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -15,15 +15,15 @@ $(STAMP): pyproject.toml
 	@touch $(STAMP)
 
 ## run: start the embedded local stack on http://127.0.0.1:$(PORT)
-run: $(STAMP)
+run: $(STAMP) system-deps
 	PORT=$(PORT) $(PY) infra/local/run.py
 
 ## test: the whole suite (unit, integration on the local stack, template, browser)
-test: $(STAMP) browser-deps
+test: $(STAMP) system-deps
 	$(PY) -m pytest
 
 ## test-fast: everything except the browser suite
-test-fast: $(STAMP)
+test-fast: $(STAMP) system-deps
 	$(PY) -m pytest -m "not browser"
 
 ## bench: benchmarks; results go to docs/benchmarks.md
@@ -33,15 +33,18 @@ bench: $(STAMP)
 lint: $(STAMP)
 	$(VENV)/bin/ruff check functions layers infra tests benchmarks
 
-## browser-deps: Debian's Chromium and CJK fonts for the browser tests (Playwright cannot download a browser here)
-browser-deps:
-	@missing=""; \
-	command -v chromium >/dev/null 2>&1 || missing="$$missing chromium"; \
-	fc-list 2>/dev/null | grep -qi "Noto Sans CJK" || missing="$$missing fonts-noto-cjk"; \
+## system-deps: Debian packages: Chromium for the browser tests (Playwright cannot download
+## a browser here), CJK fonts for pages and PDF notices, Pango for WeasyPrint
+SYSTEM_PACKAGES := chromium fonts-noto-cjk fonts-ipamj-mincho libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0
+system-deps:
+	@missing=$$(for package in $(SYSTEM_PACKAGES); do \
+	  dpkg-query -W -f='$${Status}' $$package 2>/dev/null | grep -q "install ok installed" || echo $$package; done); \
 	if [ -n "$$missing" ]; then \
 	  if [ "$$(id -u)" = 0 ]; then apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $$missing >/dev/null; \
-	  else echo "Missing:$$missing. Run 'sudo apt-get install$$missing' (Debian) and try again." >&2; exit 1; fi; \
+	  else echo "Missing Debian packages: $$missing. Run: sudo apt-get install $$missing" >&2; exit 1; fi; \
 	fi
+
+browser-deps: system-deps
 
 # Called by `sam build` for the SharedLayer (BuildMethod: makefile): the domain package,
 # the procedure definitions and the runtime dependencies for python3.13 on arm64.

@@ -47,12 +47,23 @@ def _locale() -> str:
     return normalize_locale(accept.split(",")[0] if accept else None)
 
 
+# A complete set of answers is a few kilobytes; attachments never pass through here.
+MAX_JSON_BODY_BYTES = 256 * 1024
+
+
 def _json_body() -> object:
     raw = app.current_request.raw_body or b""
+    if len(raw) > MAX_JSON_BODY_BYTES:
+        raise _BodyTooLarge()
     try:
         return json.loads(raw.decode("utf-8"))
-    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
+    except (UnicodeDecodeError, json.JSONDecodeError, RecursionError) as exc:
+        # RecursionError: JSON nested thousands of levels deep.
         raise _BadJson() from exc
+
+
+class _BodyTooLarge(Exception):
+    pass
 
 
 class _BadJson(Exception):
@@ -72,6 +83,10 @@ def mapped_errors(view: Callable[..., Response]) -> Callable[..., Response]:
             return view(**kwargs)
         except _BadJson:
             return error_response(400, "invalid_json", "api.invalid_json")
+        except _BodyTooLarge:
+            return error_response(
+                413, "body_too_large", "api.body_too_large", params={"limit_kb": MAX_JSON_BODY_BYTES // 1024}
+            )
         except ProcedureNotFound:
             return error_response(404, "procedure_not_found", "api.procedure_not_found")
         except ApplicationAccessDenied:

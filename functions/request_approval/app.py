@@ -1,8 +1,14 @@
-"""Step Functions task (waitForTaskToken): create an approval task and e-mail its link."""
+"""Step Functions tasks of the approval route: plan a step, request it, remind, escalate.
+
+``action`` selects the task: ``plan`` (synchronous: the step's waits in seconds),
+``request``, ``remind`` and ``escalate`` (waitForTaskToken: the workflow waits for
+SendTaskSuccess from a decision; their return values are not used).
+"""
 
 from aws_lambda_powertools import Logger
 
-from madoguchi.approvals.service import request_approval
+from madoguchi.approvals.deadlines import escalate_step, remind_step
+from madoguchi.approvals.service import plan_step, request_approval
 
 logger = Logger(service="request-approval")
 
@@ -10,7 +16,16 @@ logger = Logger(service="request-approval")
 @logger.inject_lambda_context
 def handler(event: dict, context: object) -> dict:
     reference_number = event["reference_number"]
-    logger.append_keys(reference_number=reference_number)
-    request_approval(reference_number, int(event["step_index"]), event["task_token"])
-    # The workflow waits for SendTaskSuccess from the decision; this return value is not used.
-    return {"task_created": True}
+    step_index = int(event["step_index"])
+    action = event.get("action", "request")
+    logger.append_keys(reference_number=reference_number, step_index=step_index, action=action)
+    if action == "plan":
+        return plan_step(reference_number, step_index)
+    if action == "remind":
+        return remind_step(reference_number, step_index, event["task_token"])
+    if action == "escalate":
+        return escalate_step(reference_number, step_index, event["task_token"])
+    if action != "request":
+        raise ValueError(f"unknown action {action!r}")
+    task_ids = request_approval(reference_number, step_index, event["task_token"])
+    return {"task_created": True, "tasks": len(task_ids)}

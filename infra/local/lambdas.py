@@ -12,6 +12,7 @@ import importlib.util
 import json
 import logging
 import sys
+import threading
 import traceback
 import uuid
 from dataclasses import dataclass
@@ -38,19 +39,33 @@ class LambdaContext:
         return 15_000
 
 
+_locks_guard = threading.Lock()
+_module_locks: dict[str, threading.RLock] = {}
+
+
 def load_handler(function: LocalFunction) -> Callable[[dict, Any], Any]:
-    """Import ``<CodeUri>/<module>.py`` under a unique name and return its handler."""
+    """Import ``<CodeUri>/<module>.py`` under a unique name and return its handler.
+
+    Moto may invoke the same function from several threads at once (two S3 events
+    for two uploads), so loading is serialised and a module enters ``sys.modules``
+    only after it has finished executing.
+    """
     module_name, _, attribute = function.handler.rpartition(".")
     unique_name = f"madoguchi_function_{function.logical_id}"
-    module = sys.modules.get(unique_name)
-    if module is None:
-        spec = importlib.util.spec_from_file_location(
-            unique_name, function.code_dir / f"{module_name}.py"
-        )
-        assert spec is not None and spec.loader is not None
-        module = importlib.util.module_from_spec(spec)
-        sys.modules[unique_name] = module
-        spec.loader.exec_module(module)
+    # One lock per module: loading one function never waits for another, so an
+    # import that makes AWS calls cannot deadlock with another function's load.
+    with _locks_guard:
+        module_lock = _module_locks.setdefault(unique_name, threading.RLock())
+    with module_lock:
+        module = sys.modules.get(unique_name)
+        if module is None:
+            spec = importlib.util.spec_from_file_location(
+                unique_name, function.code_dir / f"{module_name}.py"
+            )
+            assert spec is not None and spec.loader is not None
+            module = importlib.util.module_from_spec(spec)
+            spec.loader.exec_module(module)
+            sys.modules[unique_name] = module
     return getattr(module, attribute)
 
 
@@ -72,7 +87,9 @@ def install(functions: dict[str, LocalFunction], region: str, account_id: str) -
             result = load_handler(function)(payload, context)
         except Exception as exc:
             # Step Functions matches Retry and Catch on errorType, the exception's class name.
-            logger.error("function %s failed: %s", function.logical_id, type(exc).__name__)
+            logger.error(
+                "function %s failed: %s", function.logical_id, type(exc).__name__, exc_info=exc
+            )
             body = {
                 "errorType": type(exc).__name__,
                 "errorMessage": str(exc),

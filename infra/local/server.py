@@ -16,6 +16,7 @@ from werkzeug.wrappers import Request, Response
 from infra.local import outbox
 
 _URL = re.compile(r"https?://[^\s<>\"]+")
+_ATTACHMENT_PATH = re.compile(r"/_local/outbox/([^/]+)/attachments/([0-9]+)")
 
 
 def _outbox_page(messages: list[dict[str, Any]]) -> str:
@@ -27,7 +28,7 @@ def _outbox_page(messages: list[dict[str, Any]]) -> str:
             f"<h2>{html.escape(message['subject'])}</h2>"
             f"<p class=\"hint\">宛先 To: {html.escape(', '.join(message['to']))}"
             f" ／ 送信 Sent: {html.escape(message['sent_at'])}</p>"
-            f"<pre class=\"mail-body\">{text}</pre></article>"
+            f"<pre class=\"mail-body\">{text}</pre>{_attachment_list(message)}</article>"
         )
     body = "".join(items) or "<p>まだメールはありません。 No e-mail yet.</p>"
     return (
@@ -40,6 +41,15 @@ def _outbox_page(messages: list[dict[str, Any]]) -> str:
         " E-mail sent by the local stack; nothing left this machine.</p>"
         f"{body}</main></body></html>"
     )
+
+
+def _attachment_list(message: dict[str, Any]) -> str:
+    links = "".join(
+        f'<li><a href="{html.escape(item["path"])}">{html.escape(item["file_name"])}</a>'
+        f' ({item["size"]:,} bytes)</li>'
+        for item in message.get("attachments", [])
+    )
+    return f"<p>添付 Attachments:</p><ul>{links}</ul>" if links else ""
 
 
 class FrontApplication:
@@ -65,11 +75,24 @@ class FrontApplication:
         elif request.path in ("/_local/outbox", "/_local/outbox/"):
             messages = outbox.list_messages(self._account_id, self._region)
             response = Response(_outbox_page(messages), content_type="text/html; charset=utf-8")
+        elif _ATTACHMENT_PATH.fullmatch(request.path):
+            response = self._outbox_attachment(request.path)
         elif self.stripe_simulator is not None and request.path.startswith("/_local/stripe/"):
             return self.stripe_simulator.wsgi(environ, start_response)
         else:
             response = self._through_gateway(request)
         return response(environ, start_response)
+
+    def _outbox_attachment(self, path: str) -> Response:
+        from urllib.parse import quote
+
+        message_id, index = _ATTACHMENT_PATH.fullmatch(path).groups()
+        found = outbox.attachment(self._account_id, self._region, message_id, int(index))
+        if found is None:
+            return Response("not found", status=404, content_type="text/plain; charset=utf-8")
+        file_name, content_type, data = found
+        disposition = f"attachment; filename*=UTF-8''{quote(file_name, safe='')}"
+        return Response(data, content_type=content_type, headers={"Content-Disposition": disposition})
 
     def _through_gateway(self, request: Request) -> Response:
         from chalice.local import LocalGatewayException

@@ -21,6 +21,8 @@ ACCOUNT_ID = "123456789012"  # moto's default account
 HOST = "127.0.0.1"
 LOCAL_STRIPE_WEBHOOK_SECRET = "whsec_local_madoguchi_payment_simulator"
 LOCAL_OIDC_CLIENT_ID = "madoguchi-local"
+# Staff sign in through a second client of the same local provider.
+LOCAL_STAFF_OIDC_CLIENT_ID = "madoguchi-staff-local"
 
 DEFAULT_APPROVERS = {
     "environmental-health-staff": ["seikatsu-tanto@example.pref.lg.jp"],
@@ -51,6 +53,10 @@ class LocalStack:
     # Local OpenID Connect provider (infra/local/oidc_provider.py) on its own port.
     identity_provider: Any = None
     resources: dict[str, str] = field(default_factory=dict)
+    # Sign notices with a self-signed test certificate kept in the local Secrets Manager;
+    # ``notice_signing_certificate_pem`` is its certificate, for validating signatures.
+    sign_notices: bool = True
+    notice_signing_certificate_pem: str = ""
 
     def start(self) -> LocalStack:
         logging.getLogger("werkzeug").setLevel(logging.ERROR)
@@ -65,8 +71,10 @@ class LocalStack:
         self.identity_provider = oidc_provider.start(HOST)
         self._configure_environment(stack.resources)
         self._start_front()
+        self._load_handlers()
         self._configure_uploads_bucket(stack.resources)
         self.identity_provider.provider.add_redirect_uri(LOCAL_OIDC_CLIENT_ID, f"{self.url}/identity/callback")
+        self.identity_provider.provider.add_redirect_uri(LOCAL_STAFF_OIDC_CLIENT_ID, f"{self.url}/staff/callback")
         self._seed_inventory()
         return self
 
@@ -132,6 +140,13 @@ class LocalStack:
         self.resources = stack.resources
         self._stack = stack
         return stack
+
+    def _load_handlers(self) -> None:
+        """Import every handler once, as Lambda's init phase would, before any event arrives."""
+        from infra.local.lambdas import load_handler
+
+        for function in self._stack.functions.values():
+            load_handler(function)
 
     def _mirror_state_machines(self, resources: dict[str, str]) -> None:
         """Copy the stack's state machines to the backend that executes them.
@@ -201,13 +216,31 @@ class LocalStack:
                 "OIDC_ACR_VALUES": "aal3",
                 # One refetch per second, so that a rotation test need not wait a minute.
                 "OIDC_JWKS_MIN_REFRESH_SECONDS": "1",
+                "STAFF_OIDC_ISSUER": provider.issuer,
+                "STAFF_OIDC_CLIENT_ID": LOCAL_STAFF_OIDC_CLIENT_ID,
+                "STAFF_OIDC_CLIENT_PRIVATE_KEY": json.dumps(
+                    provider.register_client(LOCAL_STAFF_OIDC_CLIENT_ID)
+                ),
+                "EXPORT_FUNCTION_NAME": resources["ExportApplicationsFunction"],
             }
         )
+        if self.sign_notices:
+            from infra.local.notice_signing import store_test_signing_key
+
+            secret_arn, self.notice_signing_certificate_pem = store_test_signing_key(REGION)
+            os.environ["NOTICE_SIGNING_SECRET_ARN"] = secret_arn
         from madoguchi.identity.service import oidc_client
         from madoguchi.identity.settings import get_identity_settings
 
         get_identity_settings.cache_clear()
         oidc_client.cache_clear()
+        from madoguchi.notices.settings import get_notice_settings
+        from madoguchi.staff.session import staff_oidc_client
+        from madoguchi.staff.settings import get_staff_settings
+
+        get_notice_settings.cache_clear()
+        get_staff_settings.cache_clear()
+        staff_oidc_client.cache_clear()
 
     def _seed_inventory(self) -> None:
         """Store the synthetic inventory and publish the open data once, so the dashboard has data."""

@@ -501,3 +501,39 @@ def test_execution_named_after_reference(client: Any) -> None:
 
     names = [execution["name"] for execution in executions]
     assert names.count(application["reference_number"]) == 1
+
+
+def test_overlong_comment_decides_nothing(client: Any) -> None:
+    application = submitted(client)
+    link = client.approval_link(application["reference_number"])
+    csrf_token = approval_form(client, link)
+
+    response = decide(link, "reject", csrf_token, comment="あ" * 2001)
+
+    assert response.status_code == 422
+    assert "2000文字以内" in response.text
+    task = table().get_item(Key=task_key(link), ConsistentRead=True)["Item"]
+    assert task["state"] == "pending"
+
+
+def test_deeply_nested_json_rejected(client: Any) -> None:
+    body = '{"procedure_id": "cook-employment-notification", "answers": ' + "[" * 100_000 + "]" * 100_000 + "}"
+
+    response = client.post(
+        "/api/applications", data=body.encode(), headers={"Content-Type": "application/json"}
+    )
+
+    assert response.status_code == 400
+    assert response.json()["error"] == "invalid_json"
+
+
+def test_oversized_body_rejected(client: Any) -> None:
+    answers = {"full_name": "あ" * 200_000}
+
+    response = client.post(
+        "/api/applications", json={"procedure_id": "cook-employment-notification", "answers": answers}
+    )
+
+    assert response.status_code == 413
+    assert response.json()["message"]["ja"]
+    assert response.json()["message"]["en"]

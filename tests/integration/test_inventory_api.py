@@ -306,3 +306,14 @@ def test_dashboard_routes_match_template_events() -> None:
     }
 
     assert routes == declared
+
+
+def test_dashboard_hides_small_medians(client) -> None:  # noqa: ANN001
+    dashboard = client.get("/api/dashboard").json()
+
+    for procedure in dashboard["live_procedures"]:
+        if procedure["completed"] < 10:
+            assert procedure["median_processing_days"] is None, procedure["procedure_id"]
+    for row in dashboard["live_monthly"]:
+        if row["completed"] < 10:
+            assert row["median_processing_days"] is None, row

@@ -434,3 +434,67 @@ def test_wrong_type_rejected(notification: ProcedureDefinition) -> None:
     errors = errors_of(notification, answers_of(notification, full_name=123))
 
     assert [error.code for error in errors] == ["answers.type_string"]
+
+
+# --- characters, blanks, e-mail and dates that must not pass ----------------------------
+
+
+@pytest.mark.parametrize(
+    ("typed", "code_point"),
+    [
+        ("田中\x00花子", "U+0000"),
+        ("田中\x07", "U+0007"),
+        ("\u202e子花中田", "U+202E"),  # right-to-left override
+        ("田中\u2066花子", "U+2066"),  # left-to-right isolate
+        ("\ud800田中", "U+D800"),  # lone surrogate
+        ("田中\n花子", "U+000A"),  # a line break in a one-line field
+    ],
+)
+def test_control_characters_rejected(
+    notification: ProcedureDefinition, typed: str, code_point: str
+) -> None:
+    errors = errors_of(notification, answers_of(notification, full_name=typed))
+
+    assert [error.field for error in errors] == ["full_name"]
+    assert errors[0].code == "answers.invalid_character"
+    assert code_point in errors[0].messages["ja"]
+    assert code_point in errors[0].messages["en"]
+
+
+@pytest.mark.parametrize("typed", [" ", "\u3000", "\u200b", " \u200b\u3000 "])
+def test_blank_required_answer_missing(notification: ProcedureDefinition, typed: str) -> None:
+    errors = errors_of(notification, answers_of(notification, workplace_name=typed))
+
+    assert [(error.field, error.code) for error in errors] == [("workplace_name", "answers.required")]
+
+
+@pytest.mark.parametrize(
+    "typed", ["a@b", "taro@", "@example.jp", "taro example@example.jp", "x@example.jp\r\nBcc: y@example.jp"]
+)
+def test_malformed_email_rejected(notification: ProcedureDefinition, typed: str) -> None:
+    errors = errors_of(notification, answers_of(notification, email=typed))
+
+    assert [(error.field, error.code) for error in errors] == [("email", "answers.email_invalid")]
+
+
+@pytest.mark.parametrize("typed", ["taro.yamada@example.jp", "h-sato+form@mail.example.co.jp"])
+def test_ordinary_email_accepted(notification: ProcedureDefinition, typed: str) -> None:
+    normalised = validate_answers(notification, answers_of(notification, email=typed))
+
+    assert normalised["email"] == typed
+
+
+def test_future_birth_date_rejected(notification: ProcedureDefinition) -> None:
+    errors = errors_of(notification, answers_of(notification, birth_date="9999-12-31"))
+
+    assert [(error.field, error.code) for error in errors] == [("birth_date", "answers.date_in_future")]
+    assert "令和" in errors[0].messages["ja"]
+
+
+def test_unknown_fields_capped(notification: ProcedureDefinition) -> None:
+    extra = {f"unknown_{index}": "x" for index in range(500)}
+
+    errors = errors_of(notification, answers_of(notification, **extra))
+
+    assert len(errors) == 20
+    assert all(error.code == "answers.unknown_field" for error in errors)

@@ -36,6 +36,8 @@ def record_status(
         comment=decision.get("comment") or None,
         step_id=decision.get("step_id"),
         step_title=decision.get("step_title"),
+        answers_version=decision.get("answers_version"),
+        acting_as=decision.get("acting_as"),
     )
     try:
         return repository.transition_application(reference_number, target, entry)

@@ -22,6 +22,10 @@ class HistoryEntry(BaseModel):
     comment: str | None = None
     step_id: str | None = None
     step_title: str | None = None
+    # Version of the answers the entry refers to (1 at submission, n+1 per resubmission).
+    answers_version: int | None = None
+    # How the approver acted: "代理" (a substitute) or "escalation" (after the deadline).
+    acting_as: str | None = None
 
 
 class ApplicationRecord(BaseModel):
@@ -64,3 +68,9 @@ class ApprovalTask(BaseModel):
     created_at: datetime
     expires_at: datetime
     decided_at: datetime | None = None
+    # Answers version under review; the step item of that version holds the live task token.
+    answers_version: int = 1
+    # Substitutes (代理) who got the link in place of the role's addresses.
+    delegates: list[str] = Field(default_factory=list)
+    # "escalation" when the link went to the escalation target after the deadline.
+    acting_as: str | None = None

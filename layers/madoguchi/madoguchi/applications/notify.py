@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from madoguchi.applications import repository, tokens
 from madoguchi.applications.models import ApplicationRecord
 from madoguchi.applications.status import status_label
@@ -25,11 +27,31 @@ def notify_applicant(reference_number: str, kind: str) -> bool:
     if not record.applicant_email:
         return False
     template = "application_received" if kind == "received" else "application_decided"
-    message = render_email(
-        template, record.locale, [record.applicant_email], **_context(record)
-    )
-    send_email(message, purpose=f"applicant_{kind}")
+    context = _context(record)
+    notice = _issued_notice(record) if kind == "decided" else None
+    if notice is not None:
+        context["notice_title"] = notice[0].title_ja if record.locale == "ja" else notice[0].title_en
+    message = render_email(template, record.locale, [record.applicant_email], **context)
+    if notice is None:
+        send_email(message, purpose=f"applicant_{kind}")
+    else:
+        from madoguchi.notices.service import download_file_name
+        from madoguchi.notifications import Attachment, send_email_with_attachments
+
+        record_of_notice, pdf = notice
+        attachment = Attachment(download_file_name(record_of_notice), "application/pdf", pdf)
+        send_email_with_attachments(message, [attachment], purpose=f"applicant_{kind}")
     return True
+
+
+def _issued_notice(record: ApplicationRecord) -> tuple[Any, bytes] | None:
+    """Return the application's notice and its PDF, or None when none was issued."""
+    from madoguchi.notices.service import NoticeNotFound, notice_for_applicant
+
+    try:
+        return notice_for_applicant(record.reference_number)
+    except NoticeNotFound:
+        return None
 
 
 def _context(record: ApplicationRecord) -> dict[str, object]:
@@ -43,6 +65,7 @@ def _context(record: ApplicationRecord) -> dict[str, object]:
         "status_label": status_label(record.status)[locale],
         "comment": last_comment,
         "status_url": status_url(record.reference_number),
+        "notice_title": None,
         "department_name": definition.department.name.get(locale),
         "department_phone": definition.department.phone,
         "department_hours": definition.department.hours.get(locale),

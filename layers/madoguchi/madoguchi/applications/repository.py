@@ -9,7 +9,9 @@ Single table, keys ``PK``/``SK``:
 | idempotency key | ``idempotency#<function>``  | key hash (Powertools) |
 
 GSI1 (``GSI1PK = PROCEDURE#<id>``, ``GSI1SK = <created_at>#<reference>``) lists a
-procedure's applications in time order for staff. ``expires_at_epoch`` is the TTL.
+procedure's applications in time order for staff. GSI2 (``GSI2PK = APPROVER#<role>``,
+``GSI2SK = <created_at>#<task id>``) lists a role's pending approval tasks, oldest
+first; only pending tasks carry these keys. ``expires_at_epoch`` is the TTL.
 """
 
 from __future__ import annotations
@@ -162,6 +164,10 @@ def save_approval_task(task: ApprovalTask) -> None:
         # Conditions compare this number, not ISO strings whose formats may differ.
         "link_expires_epoch": int(task.expires_at.timestamp()),
     }
+    if task.state == "pending":
+        # GSI2 contains pending tasks only, because closing a task removes these keys.
+        item["GSI2PK"] = f"APPROVER#{task.approver_role}"
+        item["GSI2SK"] = f"{task.created_at.isoformat()}#{task.task_id}"
     _table().put_item(Item=item, ConditionExpression="attribute_not_exists(PK)")
 
 
@@ -183,7 +189,7 @@ def close_approval_task(
         response = _table().update_item(
             Key=_approval_key(task_id),
             UpdateExpression="SET #state = :decided, decision = :decision, #comment = :comment, "
-            "decided_at = :now",
+            "decided_at = :now REMOVE GSI2PK, GSI2SK",
             ConditionExpression="#state = :pending AND link_expires_epoch > :now_epoch "
             "AND csrf_token = :csrf",
             ExpressionAttributeNames={"#state": "state", "#comment": "comment"},
@@ -203,3 +209,65 @@ def close_approval_task(
             raise ApprovalTaskClosed(task_id) from exc
         raise
     return ApprovalTask.model_validate(response["Attributes"])
+
+
+def close_open_approval_task(task_id: str, state: str, now: datetime) -> bool:
+    """Close a still-pending task without a decision (``superseded`` or ``withdrawn``).
+
+    Returns False when the task was no longer pending.
+    """
+    try:
+        _table().update_item(
+            Key=_approval_key(task_id),
+            UpdateExpression="SET #state = :closed, closed_at = :now",
+            ConditionExpression="#state = :pending",
+            ExpressionAttributeNames={"#state": "state"},
+            ExpressionAttributeValues={":closed": state, ":pending": "pending", ":now": now.isoformat()},
+        )
+    except ClientError as exc:
+        if _is_condition_failure(exc):
+            return False
+        raise
+    return True
+
+
+def extend_approval_link(task_id: str, expires_at: datetime) -> None:
+    """Keep a pending task's link valid at least until ``expires_at``; never shortens it."""
+    epoch = int(expires_at.timestamp())
+    try:
+        _table().update_item(
+            Key=_approval_key(task_id),
+            UpdateExpression="SET link_expires_epoch = :epoch, expires_at = :at, "
+            "expires_at_epoch = :ttl",
+            ConditionExpression="#state = :pending AND link_expires_epoch < :epoch",
+            ExpressionAttributeNames={"#state": "state"},
+            ExpressionAttributeValues={
+                ":epoch": epoch,
+                ":at": expires_at.isoformat(),
+                ":ttl": epoch + 7 * 86400,
+                ":pending": "pending",
+            },
+        )
+    except ClientError as exc:
+        if not _is_condition_failure(exc):
+            raise
+
+
+def list_pending_approval_tasks(role: str, limit: int = 100) -> list[dict[str, Any]]:
+    """Return up to ``limit`` pending approval tasks of an approver role, oldest first (GSI2).
+
+    Items carry the attributes GSI2 projects (task id, reference number, step, times,
+    state), never the task token or the CSRF token. The index is eventually
+    consistent, so a task decided a moment ago may still be listed; the approval page
+    then reports it as closed.
+    """
+    from boto3.dynamodb.conditions import Attr, Key
+
+    response = _table().query(
+        IndexName="GSI2",
+        KeyConditionExpression=Key("GSI2PK").eq(f"APPROVER#{role}"),
+        FilterExpression=Attr("state").eq("pending"),
+        ScanIndexForward=True,
+        Limit=limit,
+    )
+    return list(response.get("Items", []))

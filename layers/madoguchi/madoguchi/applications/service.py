@@ -60,12 +60,8 @@ def submit_application(request: SubmissionRequest, now: datetime | None = None) 
     answers = check_answers(definition, request.answers, now)
 
     reference_number = tokens.new_reference_number(now)
-    identity = identity_for_submission(
-        definition, answers, request.identity_session_id, reference_number, now
-    )
-    # Binding the uploads before the application is stored means two applications
-    # cannot claim the same file.
-    attach_uploads(definition, answers, reference_number)
+    # The answers are stored first: if that fails, the identity session and the
+    # uploads are still unused and the resident can simply send again.
     key = storage.answers_key(definition.id, reference_number, 1)
     storage.save_answers(
         key,
@@ -77,6 +73,12 @@ def submit_application(request: SubmissionRequest, now: datetime | None = None) 
             "submitted_at": now.isoformat(),
         },
     )
+    identity = identity_for_submission(
+        definition, answers, request.identity_session_id, reference_number, now
+    )
+    # Binding the uploads before the application is stored means two applications
+    # cannot claim the same file.
+    attach_uploads(definition, answers, reference_number)
 
     record = ApplicationRecord(
         reference_number=reference_number,
@@ -112,8 +114,17 @@ def submit_application(request: SubmissionRequest, now: datetime | None = None) 
     }
 
 
-def check_answers(definition: ProcedureDefinition, answers: object, now: datetime) -> dict[str, Any]:
+def check_answers(
+    definition: ProcedureDefinition,
+    answers: object,
+    now: datetime,
+    resubmission_of: str | None = None,
+) -> dict[str, Any]:
     """Check the window and the answers without storing anything; return normalised answers.
+
+    A resubmission after a return for correction (``resubmission_of`` = its reference
+    number) skips the window checks, because the application was made in time, and
+    accepts uploads already attached to that application.
 
     Raises:
         ProcedureClosed: the procedure's window is closed.
@@ -123,14 +134,14 @@ def check_answers(definition: ProcedureDefinition, answers: object, now: datetim
     # jsonschema is imported on the first validation, not at cold start.
     from madoguchi.procedures.validation import validate_answers
 
-    if not definition.is_open(now):
+    if resubmission_of is None and not definition.is_open(now):
         raise ProcedureClosed(definition)
     normalised = validate_answers(definition, answers)
-    closed = definition.closed_choices(normalised, now)
+    closed = definition.closed_choices(normalised, now) if resubmission_of is None else []
     if closed:
         raise AnswersInvalid([_closed_choice_error(field, option) for field, option in closed])
     # Every listed upload must be an accepted file of this procedure and field.
-    attachment_problems = attachment_errors(definition, normalised)
+    attachment_problems = attachment_errors(definition, normalised, attached_to=resubmission_of)
     if attachment_problems:
         raise AnswersInvalid(attachment_problems)
     return normalised
@@ -179,6 +190,7 @@ def status_view(record: ApplicationRecord) -> dict[str, Any]:
         "identity": _identity_view(record),
         "fee_amount": record.fee_amount,
         "payment": _payment_view(record),
+        "notice": _notice_view(record),
         "submitted_at": record.created_at.isoformat(),
         "updated_at": record.updated_at.isoformat(),
         "history": [
@@ -203,6 +215,17 @@ def _identity_view(record: ApplicationRecord) -> dict[str, Any]:
         view["match"] = match["outcome"]
         view["mismatched_attributes"] = [d["attribute"] for d in match.get("differences", [])]
     return view
+
+
+def _notice_view(record: ApplicationRecord) -> dict[str, Any] | None:
+    """Return the notice's title and download path once it is issued (decided applications only)."""
+    if record.status not in (
+        ApplicationStatus.APPROVED, ApplicationStatus.COMPLETED, ApplicationStatus.REJECTED
+    ):
+        return None
+    from madoguchi.notices.service import notice_view
+
+    return notice_view(record.reference_number)
 
 
 def _payment_view(record: ApplicationRecord) -> dict[str, Any] | None:

@@ -15,11 +15,18 @@ from typing import Any, Literal
 from aws_lambda_powertools import Logger
 
 from madoguchi.applications import repository, storage
-from madoguchi.applications.models import ApprovalTask, HistoryEntry
+from madoguchi.applications.models import ApplicationRecord, ApprovalTask, HistoryEntry
 from madoguchi.applications.status import ApplicationStatus
+from madoguchi.approvals import steps
+from madoguchi.approvals.routing import (
+    ApproverNotConfigured,
+    Recipients,
+    resolve_recipients,
+    step_timers,
+)
 from madoguchi.notifications import render_email, send_email
-from madoguchi.procedures import get_procedure
-from madoguchi.procedures.models import TOKYO
+from madoguchi.procedures import ProcedureDefinition, get_procedure
+from madoguchi.procedures.models import TOKYO, ApprovalStep
 from madoguchi.settings import get_settings
 from madoguchi.workflow import TaskAlreadyClosed, resume_task
 
@@ -29,69 +36,118 @@ Decision = Literal["approve", "reject", "return"]
 DECISIONS: tuple[Decision, ...] = ("approve", "reject", "return")
 
 
-class ApproverNotConfigured(Exception):
-    """No e-mail address is configured for an approver role (see APPROVERS)."""
-
-
 class ApprovalTaskNotFound(LookupError):
     """No approval task has this id."""
+
+
+__all__ = ["ApproverNotConfigured", "ApprovalTaskNotFound", "DECISIONS", "approval_view", "decide"]
 
 
 @dataclass(frozen=True)
 class DecisionResult:
     task: ApprovalTask
     workflow_resumed: bool
+    # A consultation (合議) step still waits for other roles after this approval.
+    awaiting_other_roles: bool = False
+
+
+def plan_step(reference_number: str, step_index: int) -> dict[str, int]:
+    """Return the waits of a step (reminder, escalation, expiry) for the workflow."""
+    record = repository.get_application(reference_number)
+    step = get_procedure(record.procedure_id).approval_route.steps[step_index]
+    return step_timers(get_settings(), step)
 
 
 def request_approval(
     reference_number: str, step_index: int, task_token: str, now: datetime | None = None
-) -> str:
-    """Create the approval task of one route step and e-mail its link to the approvers.
+) -> list[str]:
+    """Create one approval task per role of a route step and e-mail each link.
 
-    Returns the task id.
+    A consultation step (several roles) gets one task and link per role. Returns the
+    task ids.
 
     Raises:
-        ApproverNotConfigured: the step's role has no address.
+        ApproverNotConfigured: a role of the step has no address.
     """
     now = now or datetime.now(UTC)
     settings = get_settings()
     record = repository.get_application(reference_number)
     definition = get_procedure(record.procedure_id)
     step = definition.approval_route.steps[step_index]
-    emails = settings.approver_emails(step.approver_role)
-    if not emails:
-        raise ApproverNotConfigured(step.approver_role)
+    # Every address is resolved before anything is stored, so a missing role stores nothing.
+    recipients = {role: resolve_recipients(settings, role, now) for role in step.roles}
 
-    task = ApprovalTask(
+    tasks = [
+        _new_task(record, step_index, step, role, recipients[role], task_token, now)
+        for role in step.roles
+    ]
+    steps.save_step(
+        reference_number, record.answers_version, step_index, task_token,
+        step.roles, [task.task_id for task in tasks], now,
+    )
+    for task in tasks:
+        repository.save_approval_task(task)
+        _send_task_link(task, record, definition, step, "approval_request")
+    logger.info(
+        "approval requested",
+        extra={"reference_number": reference_number, "step": step.id, "tasks": len(tasks)},
+    )
+    return [task.task_id for task in tasks]
+
+
+def _new_task(
+    record: ApplicationRecord,
+    step_index: int,
+    step: ApprovalStep,
+    role: str,
+    recipients: Recipients,
+    task_token: str,
+    now: datetime,
+    acting_as: str | None = None,
+    expires_at: datetime | None = None,
+) -> ApprovalTask:
+    settings = get_settings()
+    return ApprovalTask(
         task_id=secrets.token_urlsafe(32),
-        reference_number=reference_number,
+        reference_number=record.reference_number,
         step_index=step_index,
         step_id=step.id,
-        approver_role=step.approver_role,
-        approver_emails=emails,
+        approver_role=role,
+        approver_emails=recipients.emails,
+        # NOTE: this is the token of the first wait only. A reminder or an escalation
+        # stores a new one in the step item, and decide() reads it from there.
         task_token=task_token,
         csrf_token=secrets.token_urlsafe(32),
         created_at=now,
-        expires_at=now + timedelta(hours=settings.approval_link_ttl_hours),
+        expires_at=expires_at or now + timedelta(hours=settings.approval_link_ttl_hours),
+        answers_version=record.answers_version,
+        delegates=recipients.delegates,
+        acting_as=acting_as or ("代理" if recipients.delegates else None),
     )
-    repository.save_approval_task(task)
 
+
+def _send_task_link(
+    task: ApprovalTask,
+    record: ApplicationRecord,
+    definition: ProcedureDefinition,
+    step: ApprovalStep,
+    template: str,
+) -> None:
+    settings = get_settings()
     message = render_email(
-        "approval_request",
+        template,
         "ja",
-        emails,
+        task.approver_emails,
         procedure_title=definition.title.ja,
-        reference_number=reference_number,
+        reference_number=record.reference_number,
         step_title=step.title.ja,
-        step_number=step_index + 1,
+        step_number=task.step_index + 1,
         step_count=len(definition.approval_route.steps),
         submitted_at=record.created_at.astimezone(TOKYO).strftime("%Y-%m-%d %H:%M"),
         approval_url=f"{settings.public_base_url}/approvals/{task.task_id}",
         expires_at=task.expires_at.astimezone(TOKYO).strftime("%Y-%m-%d %H:%M"),
     )
-    send_email(message, purpose="approval_request")
-    logger.info("approval requested", extra={"reference_number": reference_number, "step": step.id})
-    return task.task_id
+    send_email(message, purpose=template)
 
 
 def approval_view(task_id: str, now: datetime | None = None) -> dict[str, Any]:
@@ -110,6 +166,11 @@ def approval_view(task_id: str, now: datetime | None = None) -> dict[str, Any]:
     if state == "pending" and task.expires_at <= now:
         state = "expired"
     answers = storage.load_answers(record.answers_key)["answers"] if state == "pending" else {}
+    changes: list[dict[str, Any]] = []
+    if state == "pending" and record.answers_version > 1:
+        from madoguchi.corrections.diff import answer_changes, previous_answers
+
+        changes = answer_changes(definition, previous_answers(record), answers)
     return {
         "state": state,
         "task": task,
@@ -117,13 +178,18 @@ def approval_view(task_id: str, now: datetime | None = None) -> dict[str, Any]:
         "definition": definition,
         "step": definition.approval_route.steps[task.step_index],
         "answers": answers,
+        "changes": changes,
     }
 
 
 def decide(
     task_id: str, decision: str, comment: str, csrf_token: str, now: datetime | None = None
 ) -> DecisionResult:
-    """Record an approver's decision and resume the workflow, exactly once.
+    """Record an approver's decision and resume the workflow, exactly once per step.
+
+    In a consultation step (合議) an approval resumes the workflow only when every
+    role has approved. A rejection or return by any role ends the step at once and
+    closes the other roles' links.
 
     Raises:
         ValueError: ``decision`` is not approve, reject or return.
@@ -135,44 +201,135 @@ def decide(
     task = repository.close_approval_task(task_id, csrf_token, decision, comment, now)
     record = repository.get_application(task.reference_number)
     definition = get_procedure(record.procedure_id)
-    steps = definition.approval_route.steps
-    step = steps[task.step_index]
-    route_complete = task.step_index + 1 >= len(steps)
+    route = definition.approval_route.steps
+    step = route[task.step_index]
+    route_complete = task.step_index + 1 >= len(route)
+    actor = _actor(task)
+    version = task.answers_version
 
-    if decision == "approve" and not route_complete:
-        repository.append_history(
-            task.reference_number,
-            HistoryEntry(
-                at=now,
-                event="step_approved",
-                status=record.status,
-                actor=f"approver:{task.approver_role}",
-                comment=comment or None,
-                step_id=step.id,
-                step_title=step.title.ja,
-            ),
-            expected_status=ApplicationStatus.UNDER_REVIEW,
-        )
+    if decision == "approve":
+        approved = steps.add_approved_role(task.reference_number, version, task.step_index, task.approver_role)
+        if not set(step.roles) <= approved:
+            _append_decision_history(task, record, step, "step_role_approved", actor, comment, now)
+            logger.info(
+                "consultation approval recorded",
+                extra={"reference_number": task.reference_number, "step": step.id},
+            )
+            return DecisionResult(task=task, workflow_resumed=False, awaiting_other_roles=True)
 
     output = {
         "decision": decision,
         "comment": comment,
         "step_id": step.id,
         "step_title": step.title.ja,
-        "actor": f"approver:{task.approver_role}",
+        "actor": actor,
+        "acting_as": task.acting_as,
+        "answers_version": version,
         "next_step_index": task.step_index + 1,
         "route_complete": route_complete,
     }
     try:
-        resume_task(task.task_token, output)
-    except TaskAlreadyClosed:
+        item = steps.claim_outcome(task.reference_number, version, task.step_index, output)
+    except steps.StepAlreadyDecided:
         logger.warning(
-            "workflow no longer waits for this approval",
+            "step already decided by another approver",
             extra={"reference_number": task.reference_number, "step": step.id},
         )
         return DecisionResult(task=task, workflow_resumed=False)
-    logger.info(
-        "approval decided",
-        extra={"reference_number": task.reference_number, "step": step.id, "decision": decision},
+
+    close_step_tasks(item, "superseded", now, keep=task.task_id)
+    if decision == "approve" and not route_complete:
+        _append_decision_history(task, record, step, "step_approved", actor, comment, now)
+
+    resumed = resume_step(task.reference_number, version, task.step_index, item["task_token"], output)
+    if resumed:
+        logger.info(
+            "approval decided",
+            extra={"reference_number": task.reference_number, "step": step.id, "decision": decision},
+        )
+    return DecisionResult(task=task, workflow_resumed=resumed)
+
+
+def _actor(task: ApprovalTask) -> str:
+    """Return who decided: the role, and the substitute or escalation target acting for it."""
+    if task.delegates:
+        return f"substitute:{','.join(task.delegates)} for approver:{task.approver_role}"
+    if task.acting_as == "escalation":
+        return f"escalation:{','.join(task.approver_emails)} for approver:{task.approver_role}"
+    return f"approver:{task.approver_role}"
+
+
+def _append_decision_history(
+    task: ApprovalTask,
+    record: ApplicationRecord,
+    step: ApprovalStep,
+    event: str,
+    actor: str,
+    comment: str,
+    now: datetime,
+) -> None:
+    repository.append_history(
+        task.reference_number,
+        HistoryEntry(
+            at=now,
+            event=event,
+            status=record.status,
+            actor=actor,
+            comment=comment or None,
+            step_id=step.id,
+            step_title=step.title.ja,
+            answers_version=task.answers_version,
+            acting_as=task.acting_as,
+        ),
+        expected_status=ApplicationStatus.UNDER_REVIEW,
     )
-    return DecisionResult(task=task, workflow_resumed=True)
+
+
+def resume_step(
+    reference_number: str, answers_version: int, step_index: int, task_token: str, output: dict[str, Any]
+) -> bool:
+    """Send the step's outcome to the waiting workflow; return False when it no longer waits.
+
+    A reminder or an escalation may replace the token between reading and sending,
+    so a rejected token is retried once with the step's current token. The wait that
+    stored the new token also replays a recorded outcome, so the outcome arrives once.
+    """
+    try:
+        resume_task(task_token, _json_ready(output))
+        return True
+    except TaskAlreadyClosed:
+        current = steps.get_step(reference_number, answers_version, step_index) or {}
+        latest = current.get("task_token")
+        if latest and latest != task_token:
+            try:
+                resume_task(latest, _json_ready(output))
+                return True
+            except TaskAlreadyClosed:
+                pass
+    logger.warning(
+        "workflow no longer waits for this approval",
+        extra={"reference_number": reference_number, "step_index": step_index},
+    )
+    return False
+
+
+def close_step_tasks(item: dict[str, Any], state: str, now: datetime, keep: str | None = None) -> int:
+    """Close every pending task of a step except ``keep``; return how many were closed."""
+    closed = 0
+    for task_id in item.get("task_ids", []):
+        if task_id != keep and repository.close_open_approval_task(task_id, state, now):
+            closed += 1
+    return closed
+
+
+def _json_ready(value: Any) -> Any:
+    """Convert DynamoDB's Decimal numbers back to int for JSON."""
+    from decimal import Decimal
+
+    if isinstance(value, Decimal):
+        return int(value)
+    if isinstance(value, dict):
+        return {key: _json_ready(item) for key, item in value.items()}
+    if isinstance(value, list):
+        return [_json_ready(item) for item in value]
+    return value

@@ -289,28 +289,35 @@ def _reject(record: UploadRecord, reason: RejectionReason, now: datetime) -> str
 # --- Answers that refer to uploads -----------------------------------------------------
 
 
-def attachment_errors(definition: ProcedureDefinition, answers: dict[str, Any]) -> list[FieldError]:
-    """Return one error per file field whose uploads are not accepted files of that field."""
+def attachment_errors(
+    definition: ProcedureDefinition, answers: dict[str, Any], attached_to: str | None = None
+) -> list[FieldError]:
+    """Return one error per file field whose uploads are not accepted files of that field.
+
+    Uploads already attached to the application ``attached_to`` (a resubmission) pass.
+    """
     errors = []
     for field in definition.fields:
         if field.type != "file" or not answers.get(field.id):
             continue
         for upload_id in answers[field.id]:
-            code = _upload_problem(repository.get_upload(upload_id), definition.id, field.id)
+            code = _upload_problem(repository.get_upload(upload_id), definition.id, field.id, attached_to)
             if code is not None:
                 errors.append(_attachment_error(field.id, code, upload_id))
                 break
     return errors
 
 
-def _upload_problem(record: UploadRecord | None, procedure_id: str, field_id: str) -> str | None:
+def _upload_problem(
+    record: UploadRecord | None, procedure_id: str, field_id: str, attached_to: str | None = None
+) -> str | None:
     if record is None or record.procedure_id != procedure_id or record.field_id != field_id:
         return "attachments.upload_unknown"
     if record.state is UploadState.PENDING:
         return "attachments.upload_pending"
     if record.state is UploadState.REJECTED:
         return "attachments.upload_rejected"
-    if record.attached_to is not None:
+    if record.attached_to is not None and record.attached_to != attached_to:
         return "attachments.upload_used"
     return None
 

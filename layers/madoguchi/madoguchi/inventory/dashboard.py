@@ -143,7 +143,7 @@ def build_dashboard(now: datetime | None = None) -> Dashboard:
         _live_procedure(procedure_id, definition.title.model_dump(), summaries, procedures)
         for procedure_id, definition in sorted(definitions.items())
     ]
-    monthly = monthly_usage(summaries)
+    monthly = [_without_small_medians(row) for row in monthly_usage(summaries)]
     recent_months = sorted({row.month for row in monthly})[-LIVE_MONTHS:]
 
     if procedures is None:
@@ -245,6 +245,16 @@ def _recorded(snapshot: InventorySnapshot) -> RecordedSnapshot:
     )
 
 
+def _threshold() -> int:
+    return store.get_inventory_settings().opendata_suppression_threshold
+
+
+def _without_small_medians(row: MonthlyUsage) -> MonthlyUsage:
+    if row.completed >= _threshold():
+        return row
+    return row.model_copy(update={"median_processing_days": None})
+
+
 def _live_procedure(
     procedure_id: str,
     title: dict[str, str | None],
@@ -264,7 +274,9 @@ def _live_procedure(
         completed=completed,
         in_progress=sum(1 for summary in own if summary.status not in _FINAL_STATUS_VALUES),
         completed_online_share=completed_online_share(own),
-        median_processing_days=median_processing_days(own),
+        # A median of a few cases is close to one person's case, so it is shown only
+        # from the open-data suppression threshold on, like the published files.
+        median_processing_days=median_processing_days(own) if completed >= _threshold() else None,
         inventory=None
         if record is None
         else InventoryRecord(

@@ -1,7 +1,8 @@
 """E-mail to applicants and approvers: rendered from message templates, sent through SES.
 
 Every message is UTF-8 (ISO-2022-JP cannot encode 髙, 﨑 or 𠮷), plain text, and
-Japanese unless the applicant chose English.
+Japanese unless the applicant chose English. Messages with files (a notice PDF) go as
+a raw MIME message through the same SES v2 call.
 """
 
 from __future__ import annotations
@@ -20,6 +21,13 @@ from madoguchi.settings import get_settings
 logger = Logger(child=True)
 
 _TEMPLATES = Path(__file__).parent / "templates"
+
+
+@dataclass(frozen=True)
+class Attachment:
+    file_name: str
+    content_type: str
+    data: bytes
 
 
 @dataclass(frozen=True)
@@ -64,4 +72,47 @@ def send_email(message: EmailMessage, purpose: str) -> str:
         },
     )
     logger.info("email sent", extra={"purpose": purpose, "recipients": len(message.to)})
+    return response["MessageId"]
+
+
+def build_mime_message(sender: str, message: EmailMessage, attachments: list[Attachment]) -> bytes:
+    """Return a multipart/mixed message: the UTF-8 text, then each file in base64.
+
+    Headers with non-ASCII text become RFC 2047 encoded words, and file names use the
+    RFC 2231 ``filename*=utf-8''…`` form, so 髙 and 𠮷 survive every hop.
+    """
+    from email.message import EmailMessage as MimeMessage
+    from email.policy import SMTP
+    from email.utils import formatdate, make_msgid
+
+    mime = MimeMessage(policy=SMTP)
+    mime["From"] = sender
+    mime["To"] = ", ".join(message.to)
+    mime["Subject"] = message.subject
+    mime["Date"] = formatdate(localtime=False)
+    mime["Message-ID"] = make_msgid(domain=sender.rpartition("@")[2] or None)
+    mime.set_content(message.text, charset="utf-8", cte="base64")
+    for attachment in attachments:
+        maintype, _, subtype = attachment.content_type.partition("/")
+        mime.add_attachment(
+            attachment.data, maintype=maintype, subtype=subtype, filename=attachment.file_name
+        )
+    return mime.as_bytes()
+
+
+def send_email_with_attachments(
+    message: EmailMessage, attachments: list[Attachment], purpose: str
+) -> str:
+    """Send a message with files through SES v2 (raw content) and return the message id."""
+    sender = get_settings().sender_email
+    raw = build_mime_message(sender, message, attachments)
+    response = aws.client("sesv2").send_email(
+        FromEmailAddress=sender,
+        Destination={"ToAddresses": message.to},
+        Content={"Raw": {"Data": raw}},
+    )
+    logger.info(
+        "email sent",
+        extra={"purpose": purpose, "recipients": len(message.to), "attachments": len(attachments)},
+    )
     return response["MessageId"]

@@ -22,7 +22,9 @@ from madoguchi.settings import get_settings
 logger = Logger(child=True)
 
 # History events that mean an approver has already reviewed the application.
-_REVIEW_DECISIONS = frozenset({"step_approved", "approved", "rejected", "returned"})
+_REVIEW_DECISIONS = frozenset(
+    {"step_approved", "step_role_approved", "approved", "rejected", "returned"}
+)
 
 
 class RefundNotAllowed(Exception):

@@ -10,7 +10,12 @@ from pathlib import Path
 import yaml
 from pydantic import ValidationError
 
-from madoguchi.procedures.models import DefinitionReferenceError, ProcedureDefinition, Window
+from madoguchi.procedures.models import (
+    ApprovalRoute,
+    DefinitionReferenceError,
+    ProcedureDefinition,
+    Window,
+)
 
 # Repository layout: layers/madoguchi/madoguchi/procedures/loader.py → <root>/procedures.
 # A deployed function sets PROCEDURES_DIR to the copy bundled with it.
@@ -123,14 +128,45 @@ def apply_window_overrides(
     return overridden
 
 
+def apply_route_overrides(
+    definitions: dict[str, ProcedureDefinition], path: Path
+) -> dict[str, ProcedureDefinition]:
+    """Replace approval routes from an operator's file (``APPROVAL_ROUTES_FILE``).
+
+    The file maps procedure ids to an approval route (``steps``), so a change of the
+    prefecture's delegation of authority (専決規程) needs no new definition version.
+    """
+    data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+    overridden = dict(definitions)
+    for procedure_id, route in data.items():
+        if procedure_id not in definitions:
+            raise DefinitionError(path, [(procedure_id, "no procedure has this id")])
+        try:
+            new_route = ApprovalRoute.model_validate(route)
+        except ValidationError as exc:
+            problems = [
+                (f"{procedure_id}." + ".".join(map(str, error["loc"])), error["msg"])
+                for error in exc.errors()
+            ]
+            raise DefinitionError(path, problems) from exc
+        overridden[procedure_id] = definitions[procedure_id].model_copy(
+            update={"approval_route": new_route}
+        )
+    return overridden
+
+
 @cache
 def load_catalog() -> dict[str, ProcedureDefinition]:
-    """Load every definition in ``procedures_dir()``, applying ``WINDOW_OVERRIDES_FILE`` if set."""
+    """Load every definition in ``procedures_dir()``, applying ``WINDOW_OVERRIDES_FILE`` and
+    ``APPROVAL_ROUTES_FILE`` if set."""
     directory = procedures_dir()
     definitions = load_definitions(directory.glob("*.yaml"))
     overrides = os.environ.get("WINDOW_OVERRIDES_FILE")
     if overrides:
         definitions = apply_window_overrides(definitions, Path(overrides))
+    routes = os.environ.get("APPROVAL_ROUTES_FILE")
+    if routes:
+        definitions = apply_route_overrides(definitions, Path(routes))
     return definitions
 
 

@@ -139,6 +139,8 @@ class FormField(Model):
 
     # text, textarea, address: counted in user-perceived characters
     max_length: int | None = Field(default=None, ge=1)
+    # date: reject dates after today (Asia/Tokyo), e.g. a birth date
+    past_only: bool = False
     # postal_code: the address field that the looked-up address fills
     fills: str | None = None
     # single_choice, multiple_choice
@@ -248,10 +250,36 @@ class Fee(Model):
 
 
 class ApprovalStep(Model):
+    """One level of the approval route (決裁).
+
+    A step names one approver role, or several (``approver_roles``) for a
+    consultation (合議) in which every role must approve. Any rejection or return by
+    one of them ends the step with that decision. Roles resolve to addresses through
+    the APPROVERS setting, never in the definition.
+    """
+
     id: str
     title: LocalizedText
-    approver_role: str
-    deadline_days: int = Field(default=5, ge=1)
+    approver_role: str | None = None
+    approver_roles: list[str] = Field(default_factory=list)
+    # Working days are not modelled: the deadline counts calendar days.
+    deadline_days: float = Field(default=5, gt=0)
+    # The approver is reminded this long before the deadline; after the deadline the
+    # step escalates (APPROVER_ESCALATIONS).
+    reminder_before_days: float = Field(default=1, ge=0)
+
+    @model_validator(mode="after")
+    def _check_roles(self) -> ApprovalStep:
+        if (self.approver_role is None) == (not self.approver_roles):
+            raise ValueError("set either approver_role or approver_roles (a consultation), not both")
+        if len(set(self.approver_roles)) != len(self.approver_roles):
+            raise ValueError("approver_roles must not repeat a role")
+        return self
+
+    @property
+    def roles(self) -> list[str]:
+        """Return every role that must approve this step."""
+        return list(self.approver_roles) if self.approver_roles else [str(self.approver_role)]
 
 
 class ApprovalRoute(Model):

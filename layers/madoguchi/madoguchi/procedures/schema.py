@@ -3,9 +3,10 @@
 The schema is published by ``GET /api/procedures/{id}`` and is also what the API
 validates against (see ``validation.py``). Japanese-specific checks that JSON Schema
 cannot express are custom formats (``jp-date``, ``jp-postal-code``, ``jp-phone``,
-``jp-furigana``) and two custom keywords: ``x-maxCharacters`` counts user-perceived
-characters (𠮷 or a kanji with a variation selector is one), and ``x-rules`` carries
-cross-field rules such as a minimum age on the exam date.
+``jp-furigana``) and custom keywords: ``x-maxCharacters`` counts user-perceived
+characters (𠮷 or a kanji with a variation selector is one), ``x-plainText`` rejects
+control and bidirectional-override characters, ``x-pastOnly`` rejects dates after
+today, and ``x-rules`` carries cross-field rules such as a minimum age on the exam date.
 """
 
 from __future__ import annotations
@@ -63,13 +64,17 @@ def _field_schema(field: FormField) -> dict[str, Any]:
     if field.type in ("text", "textarea", "address"):
         schema["type"] = "string"
         schema["minLength"] = 1 if field.required else 0
+        schema["x-plainText"] = "multiline" if field.type == "textarea" else "line"
         if field.max_length:
             schema["x-maxCharacters"] = field.max_length
     elif field.type in _FORMATS:
         schema["type"] = "string"
         schema["format"] = _FORMATS[field.type]
+        schema["x-plainText"] = "line"
         if field.type == "email":
             schema["maxLength"] = 254
+        if field.type == "date" and field.past_only:
+            schema["x-pastOnly"] = True
         if field.max_length:
             schema["x-maxCharacters"] = field.max_length
     elif field.type == "single_choice":

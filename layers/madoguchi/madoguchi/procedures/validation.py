@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import re
 from typing import Any
 
 from jsonschema import Draft202012Validator, FormatChecker, ValidationError, validators
@@ -10,11 +11,34 @@ from jsonschema import Draft202012Validator, FormatChecker, ValidationError, val
 from madoguchi import japanese
 from madoguchi.i18n import translate_all
 from madoguchi.procedures.errors import AnswersInvalid, FieldError
-from madoguchi.procedures.models import MinimumAgeRule, ProcedureDefinition
+from madoguchi.procedures.models import TOKYO, MinimumAgeRule, ProcedureDefinition
 from madoguchi.procedures.schema import build_answers_schema
 
 
-_format_checker = FormatChecker(formats=["email"])
+MAX_UNKNOWN_FIELDS_REPORTED = 20
+
+_format_checker = FormatChecker(formats=[])
+
+# Local part and domain without spaces or control characters, and a dot in the domain.
+# jsonschema's own "email" check only looks for "@", which lets "a@b" and header
+# injection ("x@example.jp\r\nBcc: …") through.
+_EMAIL = re.compile(r"^[^\s@\x00-\x1f\x7f]{1,64}@[^\s@\x00-\x1f\x7f]+\.[^\s@\x00-\x1f\x7f.]{2,}$")
+
+# Characters that have no place in an answer: C0/C1 controls (tabs and line breaks
+# only in multi-line fields), bidirectional overrides and isolates, which can make
+# text display differently from what is stored, and lone surrogates.
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069\ud800-\udfff]")
+_LINE_BREAK = re.compile(r"[\t\n\r]")
+
+# Whitespace that makes an answer look filled in while it is empty.
+_BLANK = " \t\r\n\u3000\u200b\u200c\u200d\u2060\ufeff\u00a0"
+
+
+@_format_checker.checks("email", raises=japanese.InputError)
+def _check_email(value: object) -> bool:
+    if isinstance(value, str) and not _EMAIL.match(value):
+        raise japanese.InputError("answers.email_invalid")
+    return True
 
 
 @_format_checker.checks("jp-date", raises=japanese.InputError)
@@ -44,6 +68,32 @@ def _max_characters(validator, maximum, instance, schema):  # noqa: ANN001, ARG0
             error = ValidationError(f"{count} characters, maximum {maximum}")
             error.validator_value = {"maximum": maximum, "actual": count}
             yield error
+
+
+def _plain_text(validator, mode, instance, schema):  # noqa: ANN001, ARG001
+    if not isinstance(instance, str):
+        return
+    found = _CONTROL.search(instance)
+    if found is None and mode == "line":
+        found = _LINE_BREAK.search(instance)
+    if found is not None:
+        error = ValidationError(f"character U+{ord(found.group(0)):04X} is not allowed")
+        error.validator_value = {"code_point": f"U+{ord(found.group(0)):04X}"}
+        yield error
+
+
+def _past_only(validator, enabled, instance, schema):  # noqa: ANN001, ARG001
+    if not enabled or not isinstance(instance, str):
+        return
+    try:
+        value = japanese.parse_date(instance)
+    except japanese.InputError:
+        return  # the format check reports it
+    today = dt.datetime.now(TOKYO).date()
+    if value > today:
+        error = ValidationError(f"{value.isoformat()} is after today")
+        error.validator_value = {"today": japanese.format_wareki(today), "today_iso": today.isoformat()}
+        yield error
 
 
 def _rules(validator, rules, instance, schema):  # noqa: ANN001, ARG001
@@ -80,7 +130,13 @@ def _option_date(schema: dict, field_id: str | None, answers: dict) -> dt.date |
 
 
 AnswersValidator = validators.extend(
-    Draft202012Validator, {"x-maxCharacters": _max_characters, "x-rules": _rules}
+    Draft202012Validator,
+    {
+        "x-maxCharacters": _max_characters,
+        "x-plainText": _plain_text,
+        "x-pastOnly": _past_only,
+        "x-rules": _rules,
+    },
 )
 
 
@@ -133,6 +189,8 @@ def _visible_answers(definition: ProcedureDefinition, answers: dict) -> dict[str
             condition = form_field.visible_when
             if condition is not None and not condition.matches(answers):
                 continue
+            if isinstance(value, str) and not value.strip(_BLANK):
+                value = ""
             if value in ("", None, []) and not form_field.required:
                 continue
             if value == "" or value is None:
@@ -162,12 +220,20 @@ def _to_field_errors(error: ValidationError, answers: dict) -> list[FieldError]:
                 for name in missing
             ]
         case "additionalProperties":
+            # Capped, so a request with thousands of unknown keys gets a short answer.
             extra = sorted(set(answers) - set(error.schema.get("properties", {})))
-            return [_field_error(name, "answers.unknown_field", name=name) for name in extra]
+            return [
+                _field_error(name[:100], "answers.unknown_field", name=name[:100])
+                for name in extra[:MAX_UNKNOWN_FIELDS_REPORTED]
+            ]
         case "format" if isinstance(error.cause, japanese.InputError):
             return [_field_error(field_id, error.cause.code, **error.cause.params)]
         case "format":
             return [_field_error(field_id, "answers.format_invalid")]
+        case "x-plainText":
+            return [_field_error(field_id, "answers.invalid_character", **error.validator_value)]
+        case "x-pastOnly":
+            return [_field_error(field_id, "answers.date_in_future", **error.validator_value)]
         case "x-maxCharacters":
             return [_field_error(field_id, "answers.too_long", **error.validator_value)]
         case "minLength":

@@ -57,6 +57,11 @@ def _render(template: str, locale: str, **context: Any) -> str:
     )
 
 
+def render_page(template: str, locale: str, path: str, **context: Any) -> str:
+    """Render a page template of another domain; ``t`` still reads the pages catalog."""
+    return _render(template, locale, path=path, **context)
+
+
 def page_messages(locale: str) -> str:
     """Return the page catalog as JSON for scripts (embedded as data, never executed)."""
     catalog = load_catalog(locale)
@@ -122,6 +127,11 @@ def static_response(name: str) -> Response:
     )
 
 
+# The same limit as the textarea's maxlength; the server checks it again because a
+# form can be posted without the page.
+MAX_COMMENT_CHARACTERS = 2000
+
+
 def approval_page_response(task_id: str) -> Response:
     """Show an approval task. GET and HEAD never change anything."""
     from madoguchi.approvals.service import ApprovalTaskNotFound, approval_view
@@ -165,6 +175,13 @@ def approval_decision_response(task_id: str, form: dict[str, str]) -> Response:
         return html_response(
             _render_approval(view, task_id, error="comment_required", decision=decision), 422
         )
+    if len(comment) > MAX_COMMENT_CHARACTERS:
+        return html_response(
+            _render_approval(
+                view, task_id, error="comment_too_long", decision=decision, comment=comment
+            ),
+            422,
+        )
 
     try:
         result = decide(task_id, decision, comment, form.get("csrf_token", ""))
@@ -176,6 +193,8 @@ def approval_decision_response(task_id: str, form: dict[str, str]) -> Response:
         if after["state"] == "expired":
             return html_response(_approval_message("approval_expired"), 410)
         return html_response(_approval_message("approval_closed"), 409)
+    if result.awaiting_other_roles:
+        return html_response(_approval_message("approval_recorded_waiting"), 200)
     key = "approval_done" if result.workflow_resumed else "approval_workflow_closed"
     return html_response(_approval_message(key), 200)
 
@@ -198,8 +217,11 @@ def _render_approval(
         if field.id in answers and field.type != "file"
     ]
     attachments = _attachment_rows(definition, answers, task_id)
+    acting = {"代理": translate("pages.approval_acting_proxy", "ja"),
+              "escalation": translate("pages.approval_acting_escalation", "ja")}
     event_labels = [
         event_label(entry.event, step=entry.step_title or "")["ja"]
+        + (f"（{acting.get(entry.acting_as, entry.acting_as)}）" if entry.acting_as else "")
         for entry in view["record"].history
     ]
     return _render(

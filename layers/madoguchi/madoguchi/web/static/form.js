@@ -213,16 +213,30 @@
     button.disabled = true;
     status.textContent = messages.submitting;
     let result;
+    // Set by resubmit.js when the page corrects a returned application.
+    const resubmitReference = form.dataset.resubmitReference;
+    const resubmitToken = form.dataset.resubmitToken;
     try {
-      result = await postJson(
-        "/api/applications",
-        {
-          procedure_id: procedureId, answers: checkedAnswers, locale: locale,
-          // Set by identity.js after a verification; JSON.stringify drops it when undefined.
-          identity_session_id: form.dataset.identitySessionId || undefined,
-        },
-        { "Idempotency-Key": idempotencyKey }
-      );
+      if (resubmitReference) {
+        result = await postJson(
+          "/api/applications/" + encodeURIComponent(resubmitReference) + "/resubmissions",
+          { answers: checkedAnswers },
+          { Authorization: "Bearer " + resubmitToken }
+        );
+        if (result.status === 201) {
+          result = { status: 201, data: { reference_number: resubmitReference, access_token: resubmitToken } };
+        }
+      } else {
+        result = await postJson(
+          "/api/applications",
+          {
+            procedure_id: procedureId, answers: checkedAnswers, locale: locale,
+            // Set by identity.js after a verification; JSON.stringify drops it when undefined.
+            identity_session_id: form.dataset.identitySessionId || undefined,
+          },
+          { "Idempotency-Key": idempotencyKey }
+        );
+      }
     } catch (error) {
       button.disabled = false;
       status.textContent = messages.network_error;

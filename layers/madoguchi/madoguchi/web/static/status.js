@@ -8,6 +8,7 @@
   const form = document.getElementById("status-form");
   const result = document.getElementById("status-result");
   const error = document.getElementById("status-error");
+  const pageMessages = JSON.parse(document.getElementById("page-messages").textContent);
 
   function formatTime(iso) {
     return new Date(iso).toLocaleString(locale === "ja" ? "ja-JP" : "en-GB", { timeZone: "Asia/Tokyo", dateStyle: "medium", timeStyle: "short" });
@@ -46,6 +47,8 @@
       history.appendChild(item);
     }
     showPayment(data.payment, data.reference_number, token);
+    showNotice(data.notice, token);
+    showActions(data, token);
     result.hidden = false;
     form.hidden = true;
   }
@@ -71,6 +74,101 @@
     }
     section.hidden = false;
   }
+
+  // Notice PDF: fetched with the access key in the Authorization header (never in a URL),
+  // then saved through a temporary object URL under the server's file name.
+  let noticeToken = "";
+  let noticeData = null;
+  function showNotice(notice, token) {
+    const section = document.getElementById("status-notice");
+    noticeData = notice;
+    noticeToken = token;
+    section.hidden = !notice;
+    if (notice) {
+      document.getElementById("status-notice-title").textContent = notice.title[locale] || notice.title.ja;
+    }
+  }
+
+  document.getElementById("status-notice-download").addEventListener("click", async () => {
+    const failed = document.getElementById("status-notice-error");
+    failed.hidden = true;
+    if (!noticeData) return;
+    try {
+      const response = await fetch(noticeData.download_url, {
+        headers: { Authorization: "Bearer " + noticeToken, Accept: "application/pdf" },
+      });
+      if (!response.ok) throw new Error("HTTP " + response.status);
+      const url = URL.createObjectURL(await response.blob());
+      const link = document.createElement("a");
+      link.href = url;
+      link.download = noticeData.file_name;
+      document.body.appendChild(link);
+      link.click();
+      link.remove();
+      setTimeout(() => URL.revokeObjectURL(url), 10000);
+    } catch (e) {
+      failed.hidden = false;
+    }
+  });
+
+  // Statuses from which the resident may still withdraw; the server checks again.
+  const WITHDRAWABLE = ["submitted", "awaiting_identity", "awaiting_payment", "under_review", "returned"];
+  let actionsToken = "";
+
+  // 「修正して再申請」 while returned, and the withdrawal button before the decision.
+  function showActions(data, token) {
+    const section = document.getElementById("status-actions");
+    const resubmit = document.getElementById("status-resubmit");
+    const withdraw = document.getElementById("status-withdraw");
+    const returned = data.status === "returned";
+    resubmit.hidden = !returned;
+    if (returned) {
+      resubmit.href = "/procedures/" + encodeURIComponent(data.procedure_id) + "?lang=" + locale +
+        "&resubmit=" + encodeURIComponent(data.reference_number) + "#token=" + encodeURIComponent(token);
+    }
+    withdraw.hidden = !WITHDRAWABLE.includes(data.status);
+    withdraw.dataset.reference = data.reference_number;
+    section.hidden = resubmit.hidden && withdraw.hidden && !document.getElementById("withdraw-result").textContent;
+    actionsToken = token;
+  }
+
+  const withdrawButton = document.getElementById("status-withdraw");
+  const withdrawConfirm = document.getElementById("withdraw-confirm");
+  const withdrawResult = document.getElementById("withdraw-result");
+  withdrawButton.setAttribute("aria-controls", "withdraw-confirm");
+  withdrawButton.setAttribute("aria-expanded", "false");
+  withdrawButton.addEventListener("click", () => {
+    withdrawConfirm.hidden = false;
+    withdrawButton.setAttribute("aria-expanded", "true");
+    document.getElementById("withdraw-confirm-text").focus();
+  });
+  document.getElementById("withdraw-no").addEventListener("click", () => {
+    withdrawConfirm.hidden = true;
+    withdrawButton.setAttribute("aria-expanded", "false");
+    withdrawButton.focus();
+  });
+  document.getElementById("withdraw-yes").addEventListener("click", async (event) => {
+    const button = event.currentTarget;
+    const reference = withdrawButton.dataset.reference;
+    button.disabled = true;
+    let ok = false;
+    try {
+      const response = await fetch("/api/applications/" + encodeURIComponent(reference) + "/withdrawal", {
+        method: "POST",
+        headers: { Authorization: "Bearer " + actionsToken },
+      });
+      ok = response.ok;
+    } catch (e) {
+      ok = false;
+    }
+    button.disabled = false;
+    withdrawConfirm.hidden = true;
+    withdrawButton.setAttribute("aria-expanded", "false");
+    withdrawResult.textContent = ok ? pageMessages.withdraw_done : pageMessages.withdraw_failed;
+    await show(reference, actionsToken);
+    withdrawResult.setAttribute("tabindex", "-1");
+    withdrawResult.focus();
+  });
 
   form.addEventListener("submit", (event) => {
     event.preventDefault();

@@ -1,0 +1,121 @@
+"""Resident corrections and staff audit export (Chalice).
+
+Residents authenticate with the application's access token (``Authorization:
+Bearer …``): current answers, resubmission after a return, withdrawal. Staff export
+the audit trail with the staff token.
+"""
+
+from __future__ import annotations
+
+import functools
+import hmac
+import json
+import os
+from collections.abc import Callable
+
+from aws_lambda_powertools import Logger
+from chalice import Chalice, Response
+
+from madoguchi.applications import repository, tokens
+from madoguchi.applications.service import ApplicationAccessDenied
+from madoguchi.audit import audit_export
+from madoguchi.corrections.service import (
+    NotReturned,
+    VersionConflict,
+    WithdrawalNotAllowed,
+    current_answers,
+    resubmit_application,
+    withdraw_application,
+)
+from madoguchi.procedures.errors import AnswersInvalid
+from madoguchi.web.responses import error_response, json_response
+
+app = Chalice(app_name="madoguchi-corrections")
+logger = Logger(service="corrections")
+
+
+def _bearer() -> str | None:
+    authorization = (app.current_request.headers or {}).get("authorization", "")
+    scheme, _, token = authorization.partition(" ")
+    return token.strip() if scheme.lower() == "bearer" else None
+
+
+def _is_staff() -> bool:
+    """Return whether the request carries the staff bearer token.
+
+    NOTE: staff authenticate with the shared STAFF_API_TOKEN until staff sign-in
+    through OpenID Connect replaces it.
+    """
+    token = os.environ.get("STAFF_API_TOKEN", "")
+    authorization = (app.current_request.headers or {}).get("authorization", "")
+    return bool(token) and hmac.compare_digest(authorization.encode("utf-8"), f"Bearer {token}".encode())
+
+
+def mapped_errors(view: Callable[..., Response]) -> Callable[..., Response]:
+    """Map domain errors to responses; unknown errors become a generic 500 body."""
+
+    @functools.wraps(view)
+    def wrapper(**kwargs: str) -> Response:
+        try:
+            return view(**kwargs)
+        except ApplicationAccessDenied:
+            return error_response(404, "application_not_found", "api.application_not_found")
+        except Exception:
+            logger.exception("unhandled error", extra={"route": app.current_request.path.split("/")[1:4]})
+            return error_response(500, "internal_error", "api.internal_error")
+
+    return wrapper
+
+
+@app.route("/api/applications/{reference_number}/answers", methods=["GET"])
+@mapped_errors
+def get_current_answers(reference_number: str) -> Response:
+    return json_response(current_answers(reference_number, _bearer()))
+
+
+@app.route("/api/applications/{reference_number}/resubmissions", methods=["POST"])
+@mapped_errors
+def create_resubmission(reference_number: str) -> Response:
+    try:
+        body = json.loads((app.current_request.raw_body or b"").decode("utf-8"))
+    except (UnicodeDecodeError, json.JSONDecodeError):
+        return error_response(400, "invalid_json", "api.invalid_json")
+    if not isinstance(body, dict) or not isinstance(body.get("answers"), dict):
+        return error_response(
+            400, "invalid_request", "corrections.invalid_request", params={"detail": "answers (object)"}
+        )
+
+    try:
+        result = resubmit_application(reference_number, _bearer(), body["answers"])
+    except AnswersInvalid as exc:
+        errors = [error.as_dict() for error in exc.errors]
+        return error_response(422, "invalid_answers", "api.invalid_answers", errors=errors)
+    except NotReturned as exc:
+        return error_response(409, "not_returned", "corrections.not_returned", status=exc.status)
+    except VersionConflict:
+        return error_response(409, "resubmission_conflict", "corrections.version_conflict")
+    reference = result["reference_number"]
+    return json_response(result, 201, headers={"Location": f"/api/applications/{reference}"})
+
+
+@app.route("/api/applications/{reference_number}/withdrawal", methods=["POST"])
+@mapped_errors
+def create_withdrawal(reference_number: str) -> Response:
+    try:
+        result = withdraw_application(reference_number, _bearer())
+    except WithdrawalNotAllowed as exc:
+        return error_response(409, "withdrawal_not_allowed", "corrections.withdrawal_not_allowed", status=exc.status)
+    return json_response(result)
+
+
+@app.route("/api/applications/{reference_number}/audit", methods=["GET"])
+@mapped_errors
+def export_audit_trail(reference_number: str) -> Response:
+    if not _is_staff():
+        return error_response(401, "staff_token_required", "corrections.staff_token_required")
+    try:
+        record = repository.get_application(tokens.normalize_reference_number(reference_number))
+    except repository.ApplicationNotFound:
+        return error_response(404, "application_not_found", "api.application_not_found")
+    logger.info("audit trail exported", extra={"reference_number": record.reference_number})
+    return json_response(audit_export(record))

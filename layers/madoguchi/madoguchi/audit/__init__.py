@@ -1,0 +1,19 @@
+"""Audit trail: the application's history exported as a SHA-256 hash chain, and its check."""
+
+from madoguchi.audit.chain import (
+    GENESIS_HASH,
+    ChainVerification,
+    audit_export,
+    build_chain,
+    entry_hash,
+    verify_chain,
+)
+
+__all__ = [
+    "GENESIS_HASH",
+    "ChainVerification",
+    "audit_export",
+    "build_chain",
+    "entry_hash",
+    "verify_chain",
+]

@@ -1,0 +1,1 @@
+"""Staff features: sign-in through OpenID Connect, the approval queue and exports."""
