@@ -160,9 +160,9 @@ def lookup_postal_code(postal_code: str) -> Response:
 @app.route("/api/openapi.json", methods=["GET"])
 @mapped_errors
 def openapi_document() -> Response:
-    from madoguchi.web.openapi import build_openapi
+    from madoguchi.web.openapi import published_document
 
-    return json_response(build_openapi(app.routes, load_catalog()))
+    return json_response(published_document())
 
 
 # --- Applications ------------------------------------------------------------------

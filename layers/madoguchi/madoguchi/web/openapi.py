@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import json
 import re
+from functools import cache
+from pathlib import Path
 from typing import Any
 
 from madoguchi.procedures.models import ProcedureDefinition
@@ -278,3 +281,158 @@ def build_openapi(routes: dict[str, dict[str, Any]], catalog: dict[str, Procedur
         "paths": paths,
         "components": _COMPONENTS,
     }
+
+
+# --- routes of the other functions ---------------------------------------------------------
+#
+# The API function serves one document for the whole site, generated from every Chalice
+# function of template.yaml by infra/generate_openapi.py (see build_site_openapi) and
+# shipped in the layer as openapi.json, because each function deploys only its own code.
+
+_SUMMARIES: dict[tuple[str, str], str] = {
+    ("/api/chat", "POST"): "Ask the chatbot a question; answers come from the FAQ and procedures",
+    ("/api/identity/email/codes", "POST"): "Send a one-time code to an e-mail address",
+    ("/api/identity/email/verifications", "POST"): "Check a one-time code sent by e-mail",
+    ("/api/uploads", "POST"): "Get a presigned POST for one attachment",
+    ("/api/uploads/{upload_id}", "GET"): "Get an upload's check result (pending, accepted, rejected)",
+    ("/api/applications/{reference_number}/answers", "GET"): "Get the current answers for a correction",
+    ("/api/applications/{reference_number}/resubmissions", "POST"): "Resubmit corrected answers after a return",
+    ("/api/applications/{reference_number}/withdrawal", "POST"): "Withdraw an application before the decision",
+    ("/api/applications/{reference_number}/audit", "GET"): "Export an application's hash-chained audit trail (staff)",
+    ("/dashboard", "GET"): "Digitalisation dashboard page",
+    ("/api/dashboard", "GET"): "Dashboard figures as JSON",
+    ("/api/opendata", "GET"): "Index of the published open data",
+    ("/api/opendata/{name}", "GET"): "One open-data file (CSV, JSON, dictionary, licence)",
+    ("/api/inventory", "POST"): "Import the procedure inventory CSV (staff)",
+    ("/api/inventory.csv", "GET"): "Export the procedure inventory CSV (staff)",
+    ("/api/webhooks/stripe", "POST"): "Stripe webhook; verified on the raw body",
+    ("/payments/complete", "GET"): "Page after Checkout; shows the state stored on the server",
+    ("/payments/cancelled", "GET"): "Page after a cancelled Checkout",
+    ("/status/{reference_number}/receipt", "GET"): "Receipt (領収書) page",
+    ("/api/applications/{reference_number}/receipt", "GET"): "Receipt as JSON",
+    ("/staff/callback", "GET"): "Staff sign-in callback from the OpenID provider",
+    ("/staff/logout", "POST"): "Sign a staff member out",
+    ("/api/staff/exports/{export_id}", "GET"): "State and download links of a staff export",
+}
+
+_EXAMPLE_REFERENCE = "2026-7K2Q-9XM4"
+
+_REQUEST_EXAMPLES: dict[tuple[str, str], tuple[str, Any]] = {
+    ("/api/chat", "POST"): ("application/json", {"message": "狩猟免許の手数料はいくら？", "locale": "ja"}),
+    ("/api/identity/email/codes", "POST"): (
+        "application/json",
+        {"procedure_id": "cook-employment-notification", "email": "taro@example.jp", "locale": "ja"},
+    ),
+    ("/api/identity/email/verifications", "POST"): (
+        "application/json",
+        {"session_id": "session-id-from-the-code-request", "code": "123456"},
+    ),
+    ("/api/uploads", "POST"): (
+        "application/json",
+        {
+            "procedure_id": "hunting-licence-exam",
+            "field_id": "medical_certificate",
+            "file_name": "診断書.pdf",
+            "content_type": "application/pdf",
+            "size": 183204,
+        },
+    ),
+    ("/api/applications/{reference_number}/resubmissions", "POST"): (
+        "application/json",
+        {"answers": {"workplace_name": "食堂まどぐち 本店"}, "locale": "ja"},
+    ),
+    ("/api/applications/{reference_number}/withdrawal", "POST"): (
+        "application/json",
+        {"reason": "別の方法で手続を済ませたため"},
+    ),
+    ("/api/inventory", "POST"): (
+        "text/csv",
+        "手続ID,手続名,所管部局,根拠区分,押印,…\nP0001,狩猟免許試験の申請,環境森林部,法律・政令,廃止済,…\n",
+    ),
+    ("/api/webhooks/stripe", "POST"): (
+        "application/json",
+        {
+            "id": "evt_1example",
+            "type": "checkout.session.completed",
+            "created": 1796000000,
+            "data": {
+                "object": {
+                    "id": "cs_test_example",
+                    "amount_total": 10400,
+                    "currency": "jpy",
+                    "payment_status": "paid",
+                    "metadata": {"reference_number": _EXAMPLE_REFERENCE},
+                }
+            },
+        },
+    ),
+    ("/api/applications/{reference_number}/payment/session", "POST"): ("application/json", {}),
+    ("/notices/verify", "POST"): ("application/pdf", "%PDF-1.7 … (the notice file as received)"),
+    ("/staff/logout", "POST"): ("application/x-www-form-urlencoded", {}),
+    ("/api/staff/exports", "POST"): (
+        "application/json",
+        {"procedure_id": "cook-licence", "from": "2026-04-01", "to": "2027-03-31"},
+    ),
+}
+
+_BODY_METHODS = ("POST", "PUT", "PATCH")
+
+
+def _generic_operation(path: str, method: str, view: Any) -> dict[str, Any]:
+    """Describe a route of a function other than the API function from its view."""
+    doc = (getattr(view, "__doc__", None) or "").strip()
+    summary = _SUMMARIES.get((path, method)) or (doc.split("\n")[0] if doc else "")
+    if not summary:
+        raise KeyError(f"no summary for {method} {path}: add a docstring or a _SUMMARIES entry")
+    operation: dict[str, Any] = {
+        "summary": summary,
+        "responses": {
+            "200": {"description": "Success"},
+            "4XX": {"description": "Invalid request; the body says what to change in ja and en"},
+        },
+    }
+    if doc and "\n" in doc:
+        operation["description"] = doc
+    if method in _BODY_METHODS:
+        content_type, example = _REQUEST_EXAMPLES[(path, method)]
+        operation["requestBody"] = {
+            "required": True,
+            "content": {content_type: {"schema": {}, "example": example}},
+        }
+    return operation
+
+
+def build_site_openapi(
+    apps: dict[str, Any], catalog: dict[str, ProcedureDefinition]
+) -> dict[str, Any]:
+    """Describe every route of every Chalice function (``apps``: logical id → app).
+
+    Raises:
+        KeyError: a route has no summary or a request body has no example.
+    """
+    document = build_openapi(apps["ApiFunction"].routes, catalog)
+    for logical_id, app in sorted(apps.items()):
+        if logical_id == "ApiFunction":
+            continue
+        for path, methods in app.routes.items():
+            for method, entry in methods.items():
+                operation = _generic_operation(path, method, entry.view_function)
+                parameters = [
+                    {"name": name, "in": "path", "required": True, "schema": {"type": "string"}}
+                    for name in re.findall(r"{(\w+)}", path)
+                ]
+                if parameters:
+                    operation["parameters"] = parameters
+                slug = re.sub(r"[^a-z0-9]+", "_", path.lower()).strip("_")
+                operation["operationId"] = f"{method.lower()}_{slug}"
+                operation["x-function"] = logical_id
+                document["paths"].setdefault(path, {})[method.lower()] = operation
+    document["paths"] = dict(sorted(document["paths"].items()))
+    return document
+
+
+@cache
+def published_document() -> dict[str, Any]:
+    """Return the site's OpenAPI document as generated into ``openapi.json``."""
+    path = Path(__file__).with_name("openapi.json")
+    return json.loads(path.read_text(encoding="utf-8"))
