@@ -62,8 +62,10 @@ class FrontApplication:
         self._account_id = account_id
         self._region = region
         # Chalice's app object keeps the current request in an attribute, so one
-        # request at a time goes through it, as one Lambda instance would serve it.
-        self._lock = threading.Lock()
+        # request at a time goes through each app, as one Lambda instance would serve
+        # it. Each function has its own lock, so a slow request to one function does
+        # not hold up the others.
+        self._locks = {id(gateway): threading.Lock() for _, gateway in gateways}
         # The payment simulator (infra/local/stripe_simulator.py), set by the stack.
         self.stripe_simulator: Any = None
 
@@ -102,7 +104,7 @@ class FrontApplication:
         body = request.get_data()
         gateway = self._gateway_for(request.path)
         try:
-            with self._lock:
+            with self._locks[id(gateway)]:
                 result = gateway.handle_request(request.method, path, headers, body)
         except LocalGatewayException as exc:
             return Response(exc.body, status=exc.CODE, headers=exc.headers)

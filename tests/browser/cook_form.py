@@ -38,6 +38,9 @@ def fill_form(page: Page) -> None:
         if field_id == "birth_date":
             page.locator("#field-postal_code").fill(POSTAL_CODE)
             page.locator("#field-postal_code-wrapper .postal-lookup").click()
-            expect(page.locator("#field-address")).to_have_value(re.compile("宇都宮市"))
+            # The first lookup opens the postal database; allow for a loaded machine.
+            expect(page.locator("#field-address")).to_have_value(
+                re.compile("宇都宮市"), timeout=15_000
+            )
             expect(page.locator("#field-address")).to_be_focused()
     page.locator("#field-declaration-wrapper input[type=checkbox]").check()

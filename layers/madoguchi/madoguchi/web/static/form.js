@@ -132,6 +132,17 @@
         .join(locale === "ja" ? "、" : ", ");
     }
     if (type === "consent") return messages.consent_agree;
+    if (type === "file") {
+      // A file answer contains upload ids, so show the names of the chosen files instead.
+      const ids = Array.isArray(value) ? value : [value];
+      return ids
+        .map((id) => {
+          const item = wrapper.querySelector(".upload-item[data-upload-id='" + CSS.escape(id) + "']");
+          const name = item ? item.querySelector(".upload-name") : null;
+          return name && name.textContent.trim() ? name.textContent.trim() : id;
+        })
+        .join(locale === "ja" ? "、" : ", ");
+    }
     return String(value);
   }
 
