@@ -65,7 +65,6 @@ def submit_cost(stack: Any) -> dict[str, float]:
     """Per-request medians of the submit path and of its raw AWS calls, on the local stack."""
     import boto3
     import requests
-
     from madoguchi.applications.service import SubmissionRequest, submit_application
     from madoguchi.procedures import get_procedure
     from madoguchi.settings import get_settings
@@ -98,7 +97,7 @@ def submit_cost(stack: Any) -> dict[str, float]:
             input=json.dumps({"reference_number": name, "procedure_id": definition.id, "step_index": 0}),
         )
 
-    def timed(action) -> float:  # noqa: ANN001
+    def timed(action) -> float:
         start = time.perf_counter()
         action()
         return time.perf_counter() - start
@@ -137,7 +136,6 @@ def webhook_cost(stack: Any) -> dict[str, float]:
     event id, payment lookup.
     """
     import requests
-
     from madoguchi.payments.webhooks import handle_webhook
 
     simulator = stack.stripe_simulator
@@ -147,7 +145,7 @@ def webhook_cost(stack: Any) -> dict[str, float]:
                    "metadata": {"reference_number": "2026-0000-0000", "environment": "local"}}
         return simulator.signed_request(simulator.build_event("checkout.session.completed", session))
 
-    def timed(action) -> float:  # noqa: ANN001
+    def timed(action) -> float:
         start = time.perf_counter()
         action()
         return time.perf_counter() - start

@@ -15,7 +15,7 @@ import requests
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from infra.local.stack import LocalStack  # noqa: E402
+from infra.local.stack import LocalStack
 
 APPROVAL_LINK = re.compile(r"https?://\S+/approvals/[A-Za-z0-9_-]+")
 

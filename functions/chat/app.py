@@ -14,7 +14,6 @@ import os
 
 from aws_lambda_powertools import Logger
 from chalice import Chalice, Response
-
 from madoguchi.chat import answer_question, list_unanswered_by_frequency, set_unanswered_store
 from madoguchi.chat.dynamodb_store import DynamoDBUnansweredQuestionStore
 from madoguchi.i18n import normalize_locale

@@ -15,7 +15,6 @@ from collections.abc import Callable
 
 from aws_lambda_powertools import Logger
 from chalice import Chalice, Response
-
 from madoguchi.applications import repository, tokens
 from madoguchi.applications.service import ApplicationAccessDenied
 from madoguchi.audit import audit_export

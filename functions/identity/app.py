@@ -10,7 +10,6 @@ from urllib.parse import quote
 
 from aws_lambda_powertools import Logger
 from chalice import Chalice, Response
-
 from madoguchi.i18n import normalize_locale
 from madoguchi.procedures import ProcedureNotFound, get_procedure
 from madoguchi.web.responses import SECURITY_HEADERS, error_response, json_response

@@ -1,7 +1,6 @@
 """Step Functions task: e-mail the applicant the receipt or the decision."""
 
 from aws_lambda_powertools import Logger
-
 from madoguchi.applications.notify import notify_applicant
 
 logger = Logger(service="notify-applicant")

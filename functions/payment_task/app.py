@@ -6,7 +6,6 @@
 """
 
 from aws_lambda_powertools import Logger
-
 from madoguchi.payments.checkout import expire_payment, plan_payment, request_payment
 
 logger = Logger(service="payment-task")

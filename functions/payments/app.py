@@ -7,7 +7,6 @@ from collections.abc import Callable
 
 from aws_lambda_powertools import Logger
 from chalice import Chalice, Response
-
 from madoguchi.i18n import normalize_locale
 from madoguchi.web.responses import error_response, html_response, json_response
 

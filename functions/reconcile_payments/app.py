@@ -1,7 +1,6 @@
 """Scheduled task: settle checkout sessions paid at Stripe whose webhook never arrived."""
 
 from aws_lambda_powertools import Logger
-
 from madoguchi.payments.reconcile import reconcile_payments
 
 logger = Logger(service="reconcile-payments")

@@ -6,7 +6,6 @@ SendTaskSuccess from a decision; their return values are not used).
 """
 
 from aws_lambda_powertools import Logger
-
 from madoguchi.approvals.deadlines import escalate_step, remind_step
 from madoguchi.approvals.service import plan_step, request_approval
 

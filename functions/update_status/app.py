@@ -1,7 +1,6 @@
 """Step Functions task: move an application to a new status and record it in its history."""
 
 from aws_lambda_powertools import Logger
-
 from madoguchi.applications.lifecycle import record_status
 
 logger = Logger(service="update-status")

@@ -11,7 +11,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(ROOT))
 
-from infra.local.stack import LocalStack  # noqa: E402
+from infra.local.stack import LocalStack
 
 
 def main() -> None:

@@ -307,14 +307,14 @@ class LocalStack:
         )
 
     def _start_front(self) -> None:
+        # The front must know its port before the API reads PUBLIC_BASE_URL.
+        import socket
+
         from chalice.config import Config
         from chalice.local import LocalGateway
 
         from infra.local import server
         from infra.local.lambdas import load_handler
-
-        # The front must know its port before the API reads PUBLIC_BASE_URL.
-        import socket
 
         if self.port == 0:
             with socket.socket() as probe:

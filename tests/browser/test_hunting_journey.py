@@ -17,7 +17,7 @@ from madoguchi.i18n import translate
 from playwright.sync_api import Page, expect
 
 from tests import attachment_samples as samples
-from tests.integration.attachments_helpers import hunting_open  # noqa: F401 (a fixture)
+from tests.integration.attachments_helpers import hunting_open
 
 pytestmark = [pytest.mark.browser, pytest.mark.integration]
 
@@ -66,7 +66,7 @@ def fill_hunting_exam(page: Page) -> None:
     page.locator("#field-declaration-wrapper input[type=checkbox]").check()
 
 
-def test_hunting_exam_journey(open_page, client, local_stack, hunting_open, screenshot) -> None:  # noqa: F811
+def test_hunting_exam_journey(open_page, client, local_stack, hunting_open, screenshot) -> None:
     page = open_page("phone")
     allow_origin(page, provider_origin(local_stack))
     allow_origin(page, local_stack.aws_endpoint)

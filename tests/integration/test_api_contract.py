@@ -209,7 +209,7 @@ def test_invalid_json_400(client: Any) -> None:
 def test_invalid_json_validation_400(client: Any) -> None:
     response = client.post(
         "/api/procedures/cook-licence/validation",
-        data="{answers: }".encode(),
+        data=b"{answers: }",
         headers={"Content-Type": "application/json"},
     )
 

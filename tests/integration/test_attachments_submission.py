@@ -13,7 +13,7 @@ import pytest
 import requests
 
 from tests import attachment_samples as samples
-from tests.integration.attachments_helpers import (  # noqa: F401 (hunting_open is a fixture)
+from tests.integration.attachments_helpers import (
     accepted_upload_id,
     cook_licence_files,
     hunting_open,

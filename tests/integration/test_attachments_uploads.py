@@ -15,7 +15,7 @@ import requests
 from madoguchi.i18n import translate_all
 
 from tests import attachment_samples as samples
-from tests.integration.attachments_helpers import (  # noqa: F401 (hunting_open is a fixture)
+from tests.integration.attachments_helpers import (
     ACCEPTED_FILES,
     hunting_open,
     request_upload,

@@ -9,7 +9,6 @@ import time
 from typing import Any
 
 import pytest
-
 from identity_flow import cook_licence_uploads, pick_person, start_at_provider, verify_identity
 
 pytestmark = pytest.mark.integration

@@ -308,7 +308,7 @@ def test_dashboard_routes_match_template_events() -> None:
     assert routes == declared
 
 
-def test_dashboard_hides_small_medians(client) -> None:  # noqa: ANN001
+def test_dashboard_hides_small_medians(client) -> None:
     dashboard = client.get("/api/dashboard").json()
 
     for procedure in dashboard["live_procedures"]:

@@ -12,7 +12,6 @@ from typing import Any
 
 import pytest
 import requests
-
 from identity_flow import cook_licence_uploads, verify_identity
 
 pytestmark = pytest.mark.integration

@@ -5,8 +5,6 @@ from __future__ import annotations
 from datetime import UTC, datetime
 
 import pytest
-from pydantic import ValidationError
-
 from madoguchi.approvals.routing import (
     ApproverNotConfigured,
     escalation_recipients,
@@ -15,6 +13,7 @@ from madoguchi.approvals.routing import (
 )
 from madoguchi.procedures.models import ApprovalStep
 from madoguchi.settings import Settings
+from pydantic import ValidationError
 
 NOW = datetime(2026, 4, 1, 9, 0, tzinfo=UTC)
 

@@ -10,7 +10,6 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
-
 from madoguchi.applications.models import ApplicationRecord, HistoryEntry
 from madoguchi.applications.status import ApplicationStatus
 from madoguchi.audit import GENESIS_HASH, audit_export, entry_hash, verify_chain

@@ -5,8 +5,13 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-
-from madoguchi.identity.matching import address_key, addresses_match, match_identity, name_key, names_match
+from madoguchi.identity.matching import (
+    address_key,
+    addresses_match,
+    match_identity,
+    name_key,
+    names_match,
+)
 from madoguchi.procedures.loader import load_definition
 
 PROCEDURES = Path(__file__).resolve().parents[2] / "procedures"

@@ -16,9 +16,10 @@ import pytest
 ROOT = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(ROOT))
 
-from infra.local import oidc_provider  # noqa: E402
-from madoguchi.identity.oidc import IdentityProviderError, IdTokenInvalid, OidcClient  # noqa: E402
-from madoguchi.identity.settings import IdentitySettings  # noqa: E402
+from madoguchi.identity.oidc import IdentityProviderError, IdTokenInvalid, OidcClient
+from madoguchi.identity.settings import IdentitySettings
+
+from infra.local import oidc_provider
 
 CLIENT_ID = "madoguchi-test"
 

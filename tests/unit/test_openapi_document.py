@@ -9,7 +9,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(ROOT))
 
-from infra.generate_openapi import OUTPUT, render_document  # noqa: E402
+from infra.generate_openapi import OUTPUT, render_document
 
 
 def test_openapi_file_up_to_date() -> None:

@@ -16,13 +16,14 @@ import stripe
 ROOT = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(ROOT))
 
-from infra.local.lambdas import load_handler  # noqa: E402
-from infra.local.provision import LocalFunction, load_template  # noqa: E402
-from infra.local.stripe_simulator import decode_form, sign_payload  # noqa: E402
-from madoguchi.payments.webhooks import InvalidWebhook, verify_event  # noqa: E402
-from madoguchi.procedures import get_procedure  # noqa: E402
-from madoguchi.procedures.models import Exemption, Fee, QuantityFee  # noqa: E402
-from madoguchi.settings import get_settings  # noqa: E402
+from madoguchi.payments.webhooks import InvalidWebhook, verify_event
+from madoguchi.procedures import get_procedure
+from madoguchi.procedures.models import Exemption, Fee, QuantityFee
+from madoguchi.settings import get_settings
+
+from infra.local.lambdas import load_handler
+from infra.local.provision import LocalFunction, load_template
+from infra.local.stripe_simulator import decode_form, sign_payload
 
 SECRET = "whsec_unit_test_secret"
 

@@ -15,8 +15,8 @@ import pytest
 ROOT = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(ROOT))
 
-from infra.local.lambdas import load_handler  # noqa: E402
-from infra.local.provision import LocalFunction, load_template, translate  # noqa: E402
+from infra.local.lambdas import load_handler
+from infra.local.provision import LocalFunction, load_template, translate
 
 TEMPLATE = ROOT / "template.yaml"
 PARAMETERS = {

@@ -10,7 +10,11 @@ from __future__ import annotations
 from functools import cache
 from typing import Any
 
-from madoguchi.applications.service import SubmissionRequest, request_fingerprint, submit_application
+from madoguchi.applications.service import (
+    SubmissionRequest,
+    request_fingerprint,
+    submit_application,
+)
 from madoguchi.settings import get_settings
 
 MAX_KEY_LENGTH = 255

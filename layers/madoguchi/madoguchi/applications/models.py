@@ -5,9 +5,8 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from pydantic import BaseModel, ConfigDict, Field
-
 from madoguchi.applications.status import ApplicationStatus
+from pydantic import BaseModel, ConfigDict, Field
 
 
 class HistoryEntry(BaseModel):

@@ -20,7 +20,6 @@ from datetime import datetime
 from typing import Any
 
 from botocore.exceptions import ClientError
-
 from madoguchi import aws
 from madoguchi.applications.models import ApplicationRecord, ApprovalTask, HistoryEntry
 from madoguchi.applications.status import ApplicationStatus, sources_of

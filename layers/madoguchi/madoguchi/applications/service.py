@@ -147,7 +147,7 @@ def check_answers(
     return normalised
 
 
-def _closed_choice_error(field, option) -> FieldError:  # noqa: ANN001
+def _closed_choice_error(field, option) -> FieldError:
     code = "applications.choice_closed"
     return FieldError(field.id, code, translate_all(code, **option.window.display_bounds()))
 

@@ -82,7 +82,7 @@ def _http_json(
         headers["Authorization"] = f"Bearer {bearer}"
     request = urllib.request.Request(url, data=body, headers=headers)
     try:
-        with urllib.request.urlopen(request, timeout=timeout) as response:  # noqa: S310 (URL from configuration)
+        with urllib.request.urlopen(request, timeout=timeout) as response:
             payload = response.read()
     except urllib.error.HTTPError as exc:
         raise IdentityProviderError(f"{url} returned HTTP {exc.code}") from exc

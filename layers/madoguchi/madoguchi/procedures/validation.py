@@ -14,7 +14,6 @@ from madoguchi.procedures.errors import AnswersInvalid, FieldError
 from madoguchi.procedures.models import TOKYO, MinimumAgeRule, ProcedureDefinition
 from madoguchi.procedures.schema import build_answers_schema
 
-
 MAX_UNKNOWN_FIELDS_REPORTED = 20
 
 _format_checker = FormatChecker(formats=[])
@@ -61,7 +60,7 @@ def _check_furigana(value: object) -> bool:
     return not isinstance(value, str) or bool(japanese.normalize_furigana(value))
 
 
-def _max_characters(validator, maximum, instance, schema):  # noqa: ANN001, ARG001
+def _max_characters(validator, maximum, instance, schema):
     if isinstance(instance, str):
         count = japanese.count_characters(instance)
         if count > maximum:
@@ -70,7 +69,7 @@ def _max_characters(validator, maximum, instance, schema):  # noqa: ANN001, ARG0
             yield error
 
 
-def _plain_text(validator, mode, instance, schema):  # noqa: ANN001, ARG001
+def _plain_text(validator, mode, instance, schema):
     if not isinstance(instance, str):
         return
     found = _CONTROL.search(instance)
@@ -82,7 +81,7 @@ def _plain_text(validator, mode, instance, schema):  # noqa: ANN001, ARG001
         yield error
 
 
-def _past_only(validator, enabled, instance, schema):  # noqa: ANN001, ARG001
+def _past_only(validator, enabled, instance, schema):
     if not enabled or not isinstance(instance, str):
         return
     try:
@@ -96,7 +95,7 @@ def _past_only(validator, enabled, instance, schema):  # noqa: ANN001, ARG001
         yield error
 
 
-def _rules(validator, rules, instance, schema):  # noqa: ANN001, ARG001
+def _rules(validator, rules, instance, schema):
     # Cross-field rules run only once the fields they read are individually valid,
     # so they never repeat a format error.
     if not isinstance(instance, dict):
