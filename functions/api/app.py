@@ -32,6 +32,7 @@ from madoguchi.procedures import ProcedureNotFound, get_procedure, load_catalog
 from madoguchi.procedures.errors import AnswersInvalid
 from madoguchi.settings import get_settings
 from madoguchi.web import catalog_api, pages
+from madoguchi.web.requests import bearer_token
 from madoguchi.web.responses import error_response, html_response, json_response
 
 app = Chalice(app_name="madoguchi")
@@ -220,10 +221,7 @@ def create_application() -> Response:
 @app.route("/api/applications/{reference_number}", methods=["GET"])
 @mapped_errors
 def get_application_status(reference_number: str) -> Response:
-    authorization = (app.current_request.headers or {}).get("authorization", "")
-    scheme, _, token = authorization.partition(" ")
-    bearer = token.strip() if scheme.lower() == "bearer" else None
-    record = get_application_for_applicant(reference_number, bearer)
+    record = get_application_for_applicant(reference_number, bearer_token(app.current_request))
     return json_response(status_view(record))
 
 

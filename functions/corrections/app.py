@@ -27,6 +27,7 @@ from madoguchi.corrections.service import (
     withdraw_application,
 )
 from madoguchi.procedures.errors import AnswersInvalid
+from madoguchi.web.requests import bearer_token
 from madoguchi.web.responses import error_response, json_response
 
 app = Chalice(app_name="madoguchi-corrections")
@@ -34,9 +35,7 @@ logger = Logger(service="corrections")
 
 
 def _bearer() -> str | None:
-    authorization = (app.current_request.headers or {}).get("authorization", "")
-    scheme, _, token = authorization.partition(" ")
-    return token.strip() if scheme.lower() == "bearer" else None
+    return bearer_token(app.current_request)
 
 
 def _is_staff() -> bool:

@@ -10,6 +10,7 @@ from email.policy import HTTP
 from aws_lambda_powertools import Logger
 from chalice import Chalice, Response
 from madoguchi.i18n import normalize_locale, translate
+from madoguchi.web.requests import bearer_token
 from madoguchi.web.responses import SECURITY_HEADERS, error_response, html_response
 
 app = Chalice(app_name="madoguchi-notices")
@@ -158,10 +159,7 @@ def download_notice(reference_number: str) -> Response:
     from madoguchi.attachments.files import attachment_disposition
     from madoguchi.notices.service import download_file_name, notice_for_applicant
 
-    authorization = (app.current_request.headers or {}).get("authorization", "")
-    scheme, _, token = authorization.partition(" ")
-    bearer = token.strip() if scheme.lower() == "bearer" else None
-    record = get_application_for_applicant(reference_number, bearer)
+    record = get_application_for_applicant(reference_number, bearer_token(app.current_request))
     notice, pdf = notice_for_applicant(record.reference_number)
     return Response(
         body=pdf,

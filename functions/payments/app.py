@@ -8,6 +8,7 @@ from collections.abc import Callable
 from aws_lambda_powertools import Logger
 from chalice import Chalice, Response
 from madoguchi.i18n import normalize_locale
+from madoguchi.web.requests import bearer_token
 from madoguchi.web.responses import error_response, html_response, json_response
 
 app = Chalice(app_name="madoguchi-payments")
@@ -24,9 +25,7 @@ def _locale() -> str:
 
 
 def _bearer_token() -> str | None:
-    authorization = (app.current_request.headers or {}).get("authorization", "")
-    scheme, _, token = authorization.partition(" ")
-    return token.strip() if scheme.lower() == "bearer" else None
+    return bearer_token(app.current_request)
 
 
 def mapped_errors(view: Callable[..., Response]) -> Callable[..., Response]:

@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING
 from aws_lambda_powertools import Logger
 from chalice import Chalice, Response
 from madoguchi.i18n import normalize_locale, translate
+from madoguchi.web.requests import bearer_token
 from madoguchi.web.responses import SECURITY_HEADERS, error_response, html_response, json_response
 
 if TYPE_CHECKING:
@@ -191,10 +192,9 @@ def _staff_caller() -> tuple[str, tuple[str, ...] | None] | None:
     session = _session()
     if session is not None:
         return session.email or "staff", session.roles
-    authorization = (app.current_request.headers or {}).get("authorization", "")
-    scheme, _, token = authorization.partition(" ")
+    token = bearer_token(app.current_request)
     expected = get_staff_settings().staff_api_token.get_secret_value()
-    if expected and scheme.lower() == "bearer" and hmac.compare_digest(token.strip(), expected):
+    if expected and token is not None and hmac.compare_digest(token, expected):
         return "api-token", None
     return None
 
