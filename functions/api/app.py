@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-import functools
 import json
-from collections.abc import Callable
 from datetime import UTC, datetime
 from urllib.parse import parse_qs
 
@@ -32,6 +30,7 @@ from madoguchi.procedures import ProcedureNotFound, get_procedure, load_catalog
 from madoguchi.procedures.errors import AnswersInvalid
 from madoguchi.settings import get_settings
 from madoguchi.web import catalog_api, pages
+from madoguchi.web.errors import ErrorMapping, error_mapper
 from madoguchi.web.requests import bearer_token
 from madoguchi.web.responses import error_response, html_response, json_response
 
@@ -71,35 +70,25 @@ class _BadJson(Exception):
     pass
 
 
-def mapped_errors(view: Callable[..., Response]) -> Callable[..., Response]:
-    """Map domain errors to responses in one place; unknown errors become a generic 500.
+def _api_errors() -> dict[type[Exception], ErrorMapping]:
+    def too_large(exc: Exception) -> Response:
+        limit = {"limit_kb": MAX_JSON_BODY_BYTES // 1024}
+        return error_response(413, "body_too_large", "api.body_too_large", params=limit)
 
-    Chalice converts exceptions into its own English 500 body before middleware
-    runs, so every view is wrapped here instead.
-    """
+    return {
+        _BadJson: (400, "invalid_json", "api.invalid_json"),
+        _BodyTooLarge: too_large,
+        ProcedureNotFound: (404, "procedure_not_found", "api.procedure_not_found"),
+        ApplicationAccessDenied: (404, "application_not_found", "api.application_not_found"),
+    }
 
-    @functools.wraps(view)
-    def wrapper(**kwargs: str) -> Response:
-        try:
-            return view(**kwargs)
-        except _BadJson:
-            return error_response(400, "invalid_json", "api.invalid_json")
-        except _BodyTooLarge:
-            return error_response(
-                413, "body_too_large", "api.body_too_large", params={"limit_kb": MAX_JSON_BODY_BYTES // 1024}
-            )
-        except ProcedureNotFound:
-            return error_response(404, "procedure_not_found", "api.procedure_not_found")
-        except ApplicationAccessDenied:
-            return error_response(404, "application_not_found", "api.application_not_found")
-        except Exception:
-            path = app.current_request.path
-            logger.exception("unhandled error", extra={"route": path.split("/")[1:3]})
-            if path.startswith("/api/"):
-                return error_response(500, "internal_error", "api.internal_error")
-            return html_response(pages.render_error(500, _locale()), 500)
 
-    return wrapper
+mapped_errors = error_mapper(
+    app,
+    logger,
+    _api_errors,
+    error_page=lambda: html_response(pages.render_error(500, _locale()), 500),
+)
 
 
 def _invalid_answers(exc: AnswersInvalid) -> Response:

@@ -7,11 +7,9 @@ the audit trail with the staff token.
 
 from __future__ import annotations
 
-import functools
 import hmac
 import json
 import os
-from collections.abc import Callable
 
 from aws_lambda_powertools import Logger
 from chalice import Chalice, Response
@@ -27,6 +25,7 @@ from madoguchi.corrections.service import (
     withdraw_application,
 )
 from madoguchi.procedures.errors import AnswersInvalid
+from madoguchi.web.errors import error_mapper
 from madoguchi.web.requests import bearer_token
 from madoguchi.web.responses import error_response, json_response
 
@@ -49,20 +48,11 @@ def _is_staff() -> bool:
     return bool(token) and hmac.compare_digest(authorization.encode("utf-8"), f"Bearer {token}".encode())
 
 
-def mapped_errors(view: Callable[..., Response]) -> Callable[..., Response]:
-    """Map domain errors to responses; unknown errors become a generic 500 body."""
-
-    @functools.wraps(view)
-    def wrapper(**kwargs: str) -> Response:
-        try:
-            return view(**kwargs)
-        except ApplicationAccessDenied:
-            return error_response(404, "application_not_found", "api.application_not_found")
-        except Exception:
-            logger.exception("unhandled error", extra={"route": app.current_request.path.split("/")[1:4]})
-            return error_response(500, "internal_error", "api.internal_error")
-
-    return wrapper
+mapped_errors = error_mapper(
+    app,
+    logger,
+    lambda: {ApplicationAccessDenied: (404, "application_not_found", "api.application_not_found")},
+)
 
 
 @app.route("/api/applications/{reference_number}/answers", methods=["GET"])

@@ -5,10 +5,8 @@ Handlers check the request, call ``madoguchi.inventory`` and map the result.
 
 from __future__ import annotations
 
-import functools
 import hmac
 import os
-from collections.abc import Callable
 
 from aws_lambda_powertools import Logger
 from chalice import Chalice, Response
@@ -26,6 +24,7 @@ from madoguchi.inventory.service import (
 )
 from madoguchi.web import pages
 from madoguchi.web.dashboard_page import render_dashboard
+from madoguchi.web.errors import error_mapper
 from madoguchi.web.responses import SECURITY_HEADERS, error_response, html_response, json_response
 
 app = Chalice(app_name="madoguchi-dashboard")
@@ -62,21 +61,12 @@ def _is_staff() -> bool:
     )
 
 
-def mapped_errors(view: Callable[..., Response]) -> Callable[..., Response]:
-    """Map unexpected errors to a generic 500 body, with the details only in the log."""
-
-    @functools.wraps(view)
-    def wrapper(**kwargs: str) -> Response:
-        try:
-            return view(**kwargs)
-        except Exception:
-            path = app.current_request.path
-            logger.exception("unhandled error", extra={"route": path})
-            if path.startswith("/api/"):
-                return error_response(500, "internal_error", "api.internal_error")
-            return html_response(pages.render_error(500, _locale()), 500)
-
-    return wrapper
+mapped_errors = error_mapper(
+    app,
+    logger,
+    lambda: {},
+    error_page=lambda: html_response(pages.render_error(500, _locale()), 500),
+)
 
 
 def _file_response(body: bytes, content_type: str, filename: str) -> Response:

@@ -3,15 +3,14 @@ e-mail one-time codes, and the verified attributes that prefill a form."""
 
 from __future__ import annotations
 
-import functools
 import json
-from collections.abc import Callable
 from urllib.parse import quote
 
 from aws_lambda_powertools import Logger
 from chalice import Chalice, Response
 from madoguchi.i18n import normalize_locale
 from madoguchi.procedures import ProcedureNotFound, get_procedure
+from madoguchi.web.errors import ErrorMapping, error_mapper
 from madoguchi.web.responses import SECURITY_HEADERS, error_response, json_response
 
 app = Chalice(app_name="madoguchi-identity")
@@ -26,30 +25,23 @@ class _BadRequest(Exception):
     pass
 
 
-def mapped_errors(view: Callable[..., Response]) -> Callable[..., Response]:
-    """Map domain errors to responses; unknown errors become a generic 500 without details."""
+def _identity_errors() -> dict[type[Exception], ErrorMapping]:
+    # Imported on the first error, not at cold start: the service loads boto3.
+    from madoguchi.identity.service import IdentityNotConfigured, IdentitySessionInvalid
 
-    @functools.wraps(view)
-    def wrapper(**kwargs: str) -> Response:
-        # Imported on the first request, not at cold start: it loads boto3.
-        from madoguchi.identity.service import IdentityNotConfigured, IdentitySessionInvalid
+    def unavailable(exc: Exception) -> Response:
+        logger.error("identity provider not configured")
+        return error_response(503, "identity_unavailable", "identity.unavailable")
 
-        try:
-            return view(**kwargs)
-        except _BadRequest:
-            return error_response(400, "invalid_request", "identity.invalid_request")
-        except ProcedureNotFound:
-            return error_response(404, "procedure_not_found", "api.procedure_not_found")
-        except IdentitySessionInvalid:
-            return error_response(404, "identity_session_not_found", "identity.session_not_found")
-        except IdentityNotConfigured:
-            logger.error("identity provider not configured")
-            return error_response(503, "identity_unavailable", "identity.unavailable")
-        except Exception:
-            logger.exception("unhandled error", extra={"route": app.current_request.path.split("/")[1:3]})
-            return error_response(500, "internal_error", "api.internal_error")
+    return {
+        _BadRequest: (400, "invalid_request", "identity.invalid_request"),
+        ProcedureNotFound: (404, "procedure_not_found", "api.procedure_not_found"),
+        IdentitySessionInvalid: (404, "identity_session_not_found", "identity.session_not_found"),
+        IdentityNotConfigured: unavailable,
+    }
 
-    return wrapper
+
+mapped_errors = error_mapper(app, logger, _identity_errors)
 
 
 def _redirect(location: str, cookie: str | None = None) -> Response:

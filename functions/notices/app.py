@@ -2,16 +2,15 @@
 
 from __future__ import annotations
 
-import functools
-from collections.abc import Callable
 from email.parser import BytesParser
 from email.policy import HTTP
 
 from aws_lambda_powertools import Logger
 from chalice import Chalice, Response
 from madoguchi.i18n import normalize_locale, translate
+from madoguchi.web.errors import ErrorMapping, error_mapper
 from madoguchi.web.requests import bearer_token
-from madoguchi.web.responses import SECURITY_HEADERS, error_response, html_response
+from madoguchi.web.responses import SECURITY_HEADERS, html_response
 
 app = Chalice(app_name="madoguchi-notices")
 # Uploaded PDFs and downloaded notices are bytes: Chalice passes them base64-encoded.
@@ -31,29 +30,23 @@ def _locale() -> str:
     return normalize_locale(accept.split(",")[0] if accept else None)
 
 
-def mapped_errors(view: Callable[..., Response]) -> Callable[..., Response]:
-    """Map domain errors to responses; unknown errors become a generic 500 without details."""
+def _notice_errors() -> dict[type[Exception], ErrorMapping]:
+    from madoguchi.applications.service import ApplicationAccessDenied
+    from madoguchi.notices.service import NoticeNotFound
 
-    @functools.wraps(view)
-    def wrapper(**kwargs: str) -> Response:
-        from madoguchi.applications.service import ApplicationAccessDenied
-        from madoguchi.notices.service import NoticeNotFound
+    return {
+        ApplicationAccessDenied: (404, "application_not_found", "api.application_not_found"),
+        NoticeNotFound: (404, "notice_not_found", "notices.not_ready"),
+    }
 
-        try:
-            return view(**kwargs)
-        except ApplicationAccessDenied:
-            return error_response(404, "application_not_found", "api.application_not_found")
-        except NoticeNotFound:
-            return error_response(404, "notice_not_found", "notices.not_ready")
-        except Exception:
-            logger.exception("unhandled error", extra={"route": app.current_request.path.split("/")[1:3]})
-            if app.current_request.path.startswith("/api/"):
-                return error_response(500, "internal_error", "api.internal_error")
-            from madoguchi.web.pages import render_error
 
-            return html_response(render_error(500, _locale()), 500)
+def _error_page() -> Response:
+    from madoguchi.web.pages import render_error
 
-    return wrapper
+    return html_response(render_error(500, _locale()), 500)
+
+
+mapped_errors = error_mapper(app, logger, _notice_errors, error_page=_error_page)
 
 
 def _verify_page(locale: str, code: str = "", status_code: int = 200, **result: object) -> Response:

@@ -2,12 +2,10 @@
 
 from __future__ import annotations
 
-import functools
-from collections.abc import Callable
-
 from aws_lambda_powertools import Logger
 from chalice import Chalice, Response
 from madoguchi.i18n import normalize_locale
+from madoguchi.web.errors import ErrorMapping, error_mapper
 from madoguchi.web.requests import bearer_token
 from madoguchi.web.responses import error_response, html_response, json_response
 
@@ -28,31 +26,25 @@ def _bearer_token() -> str | None:
     return bearer_token(app.current_request)
 
 
-def mapped_errors(view: Callable[..., Response]) -> Callable[..., Response]:
-    """Map domain errors to responses; unknown errors become a generic 500 without details."""
+def _payment_errors() -> dict[type[Exception], ErrorMapping]:
     from madoguchi.applications.service import ApplicationAccessDenied
     from madoguchi.payments.checkout import RenewalNotAllowed
     from madoguchi.payments.gateway import PaymentProviderError
     from madoguchi.payments.views import ReceiptNotAvailable
 
-    @functools.wraps(view)
-    def wrapper(**kwargs: str) -> Response:
-        try:
-            return view(**kwargs)
-        except ApplicationAccessDenied:
-            return error_response(404, "application_not_found", "api.application_not_found")
-        except ReceiptNotAvailable:
-            return error_response(404, "receipt_not_available", "payments.receipt_not_available")
-        except RenewalNotAllowed:
-            return error_response(409, "payment_not_renewable", "payments.return_unknown")
-        except PaymentProviderError:
-            logger.exception("payment provider request failed")
-            return error_response(502, "payment_provider_error", "api.internal_error")
-        except Exception:
-            logger.exception("unhandled error", extra={"route": app.current_request.path.split("/")[1:3]})
-            return error_response(500, "internal_error", "api.internal_error")
+    def provider_failed(exc: Exception) -> Response:
+        logger.exception("payment provider request failed")
+        return error_response(502, "payment_provider_error", "api.internal_error")
 
-    return wrapper
+    return {
+        ApplicationAccessDenied: (404, "application_not_found", "api.application_not_found"),
+        ReceiptNotAvailable: (404, "receipt_not_available", "payments.receipt_not_available"),
+        RenewalNotAllowed: (409, "payment_not_renewable", "payments.return_unknown"),
+        PaymentProviderError: provider_failed,
+    }
+
+
+mapped_errors = error_mapper(app, logger, _payment_errors)
 
 
 @app.route("/api/webhooks/stripe", methods=["POST"], content_types=["application/json"])

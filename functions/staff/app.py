@@ -6,15 +6,14 @@ same links for a signed-in approver.
 
 from __future__ import annotations
 
-import functools
 import hmac
 import json
-from collections.abc import Callable
 from typing import TYPE_CHECKING
 
 from aws_lambda_powertools import Logger
 from chalice import Chalice, Response
 from madoguchi.i18n import normalize_locale, translate
+from madoguchi.web.errors import ErrorMapping, error_mapper
 from madoguchi.web.requests import bearer_token
 from madoguchi.web.responses import SECURITY_HEADERS, error_response, html_response, json_response
 
@@ -63,35 +62,31 @@ def _redirect(location: str, cookies: list[str]) -> Response:
     return Response(body="", status_code=302, headers=headers)
 
 
-def mapped_errors(view: Callable[..., Response]) -> Callable[..., Response]:
-    """Map domain errors to responses; unknown errors become a generic 500 without details."""
+def _staff_errors() -> dict[type[Exception], ErrorMapping]:
+    from madoguchi.procedures import ProcedureNotFound
+    from madoguchi.staff.exports import ExportNotFound, ExportRequestInvalid
+    from madoguchi.staff.session import StaffSignInNotConfigured
 
-    @functools.wraps(view)
-    def wrapper(**kwargs: str) -> Response:
-        from madoguchi.procedures import ProcedureNotFound
-        from madoguchi.staff.exports import ExportNotFound, ExportRequestInvalid
-        from madoguchi.staff.session import StaffSignInNotConfigured
+    def export_invalid(exc: Exception) -> Response:
+        detail = {"detail": str(exc)}
+        return error_response(422, "export_invalid", "staff.export_invalid", params=detail)
 
-        try:
-            return view(**kwargs)
-        except _BadRequest:
-            return error_response(400, "invalid_json", "api.invalid_json")
-        except ProcedureNotFound:
-            return error_response(404, "procedure_not_found", "api.procedure_not_found")
-        except ExportNotFound:
-            return error_response(404, "export_not_found", "staff.export_not_found")
-        except ExportRequestInvalid as exc:
-            return error_response(422, "export_invalid", "staff.export_invalid", params={"detail": str(exc)})
-        except StaffSignInNotConfigured:
-            logger.error("staff sign-in not configured")
-            return _message_page("sign_in_unavailable", 503)
-        except Exception:
-            logger.exception("unhandled error", extra={"route": app.current_request.path.split("/")[1:3]})
-            if app.current_request.path.startswith("/api/"):
-                return error_response(500, "internal_error", "api.internal_error")
-            return _message_page("sign_in_failed", 500)
+    def sign_in_unavailable(exc: Exception) -> Response:
+        logger.error("staff sign-in not configured")
+        return _message_page("sign_in_unavailable", 503)
 
-    return wrapper
+    return {
+        _BadRequest: (400, "invalid_json", "api.invalid_json"),
+        ProcedureNotFound: (404, "procedure_not_found", "api.procedure_not_found"),
+        ExportNotFound: (404, "export_not_found", "staff.export_not_found"),
+        ExportRequestInvalid: export_invalid,
+        StaffSignInNotConfigured: sign_in_unavailable,
+    }
+
+
+mapped_errors = error_mapper(
+    app, logger, _staff_errors, error_page=lambda: _message_page("sign_in_failed", 500)
+)
 
 
 # --- Sign-in -----------------------------------------------------------------------------

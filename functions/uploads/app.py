@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-import functools
 import json
-from collections.abc import Callable
 
 from aws_lambda_powertools import Logger
 from chalice import Chalice, Response
@@ -18,6 +16,7 @@ from madoguchi.attachments.service import (
     upload_status,
 )
 from madoguchi.procedures import ProcedureNotFound
+from madoguchi.web.errors import error_mapper
 from madoguchi.web.responses import error_response, html_response, json_response
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
@@ -37,20 +36,11 @@ class UploadBody(BaseModel):
     size: int = Field(ge=0, description="bytes")
 
 
-def mapped_errors(view: Callable[..., Response]) -> Callable[..., Response]:
-    """Map domain errors to responses; unknown errors become a generic 500."""
-
-    @functools.wraps(view)
-    def wrapper(**kwargs: str) -> Response:
-        try:
-            return view(**kwargs)
-        except ProcedureNotFound:
-            return error_response(404, "procedure_not_found", "api.procedure_not_found")
-        except Exception:
-            logger.exception("unhandled error", extra={"route": app.current_request.path.split("/")[1:3]})
-            return error_response(500, "internal_error", "api.internal_error")
-
-    return wrapper
+mapped_errors = error_mapper(
+    app,
+    logger,
+    lambda: {ProcedureNotFound: (404, "procedure_not_found", "api.procedure_not_found")},
+)
 
 
 @app.route("/api/uploads", methods=["POST"])
