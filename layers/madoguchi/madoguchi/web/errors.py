@@ -28,8 +28,8 @@ def error_mapper(
 ) -> Callable[[Callable[..., Response]], Callable[..., Response]]:
     """Return a decorator that maps the errors of a view to responses.
 
-    ``known_errors`` is called on the first error, so exception classes can be imported
-    lazily; the first matching class wins. ``error_page`` renders the 500 page for
+    ``known_errors`` is called only when a view raises, so exception classes can be
+    imported lazily. The first matching class wins. ``error_page`` renders the 500 page for
     paths outside ``/api/``; without it every path gets the JSON body.
     """
 
