@@ -20,6 +20,7 @@ from madoguchi.corrections.service import (
     NotReturned,
     VersionConflict,
     WithdrawalNotAllowed,
+    check_resubmission,
     current_answers,
     resubmit_application,
     withdraw_application,
@@ -61,9 +62,8 @@ def get_current_answers(reference_number: str) -> Response:
     return json_response(current_answers(reference_number, _bearer()))
 
 
-@app.route("/api/applications/{reference_number}/resubmissions", methods=["POST"])
-@mapped_errors
-def create_resubmission(reference_number: str) -> Response:
+def _answers_body() -> dict | Response:
+    """Return the request's ``answers`` object, or the 400 response that names the problem."""
     try:
         body = json.loads((app.current_request.raw_body or b"").decode("utf-8"))
     except (UnicodeDecodeError, json.JSONDecodeError):
@@ -72,9 +72,35 @@ def create_resubmission(reference_number: str) -> Response:
         return error_response(
             400, "invalid_request", "corrections.invalid_request", params={"detail": "answers (object)"}
         )
+    return body["answers"]
+
+
+@app.route("/api/applications/{reference_number}/resubmissions/validation", methods=["POST"])
+@mapped_errors
+def validate_resubmission(reference_number: str) -> Response:
+    """Check corrected answers before the confirmation screen; nothing is stored."""
+    answers = _answers_body()
+    if isinstance(answers, Response):
+        return answers
 
     try:
-        result = resubmit_application(reference_number, _bearer(), body["answers"])
+        return json_response(check_resubmission(reference_number, _bearer(), answers))
+    except AnswersInvalid as exc:
+        errors = [error.as_dict() for error in exc.errors]
+        return error_response(422, "invalid_answers", "api.invalid_answers", errors=errors)
+    except NotReturned as exc:
+        return error_response(409, "not_returned", "corrections.not_returned", status=exc.status)
+
+
+@app.route("/api/applications/{reference_number}/resubmissions", methods=["POST"])
+@mapped_errors
+def create_resubmission(reference_number: str) -> Response:
+    answers = _answers_body()
+    if isinstance(answers, Response):
+        return answers
+
+    try:
+        result = resubmit_application(reference_number, _bearer(), answers)
     except AnswersInvalid as exc:
         errors = [error.as_dict() for error in exc.errors]
         return error_response(422, "invalid_answers", "api.invalid_answers", errors=errors)

@@ -59,6 +59,32 @@ def current_answers(reference_number: str, token: str | None) -> dict[str, Any]:
     }
 
 
+def check_resubmission(
+    reference_number: str, token: str | None, answers: object, now: datetime | None = None
+) -> dict[str, Any]:
+    """Check corrected answers before the confirmation screen; nothing is stored.
+
+    The same checks as the resubmission itself: files already attached to this
+    application pass, and a closed application window does not apply.
+
+    Raises:
+        ApplicationAccessDenied: unknown number or wrong token.
+        NotReturned: the application is not returned for correction.
+        AnswersInvalid: the answers fail the checks of a submission.
+    """
+    now = now or datetime.now(UTC)
+    record = get_application_for_applicant(reference_number, token)
+    if record.status != ApplicationStatus.RETURNED:
+        raise NotReturned(record.status.value)
+    definition = get_procedure(record.procedure_id)
+    normalised = check_answers(definition, answers, now, resubmission_of=record.reference_number)
+    return {
+        "valid": True,
+        "answers": normalised,
+        "fee": {"amount": definition.fee_amount(normalised), "currency": "JPY"},
+    }
+
+
 def resubmit_application(
     reference_number: str, token: str | None, answers: object, now: datetime | None = None
 ) -> dict[str, Any]:

@@ -296,6 +296,9 @@ _SUMMARIES: dict[tuple[str, str], str] = {
     ("/api/uploads", "POST"): "Get a presigned POST for one attachment",
     ("/api/uploads/{upload_id}", "GET"): "Get an upload's check result (pending, accepted, rejected)",
     ("/api/applications/{reference_number}/answers", "GET"): "Get the current answers for a correction",
+    ("/api/applications/{reference_number}/resubmissions/validation", "POST"): (
+        "Check corrected answers before the confirmation screen; nothing is stored"
+    ),
     ("/api/applications/{reference_number}/resubmissions", "POST"): "Resubmit corrected answers after a return",
     ("/api/applications/{reference_number}/withdrawal", "POST"): "Withdraw an application before the decision",
     ("/api/applications/{reference_number}/audit", "GET"): "Export an application's hash-chained audit trail (staff)",
@@ -340,6 +343,10 @@ _REQUEST_EXAMPLES: dict[tuple[str, str], tuple[str, Any]] = {
     ("/api/applications/{reference_number}/resubmissions", "POST"): (
         "application/json",
         {"answers": {"workplace_name": "食堂まどぐち 本店"}, "locale": "ja"},
+    ),
+    ("/api/applications/{reference_number}/resubmissions/validation", "POST"): (
+        "application/json",
+        {"answers": {"workplace_name": "食堂まどぐち 本店"}},
     ),
     ("/api/applications/{reference_number}/withdrawal", "POST"): (
         "application/json",

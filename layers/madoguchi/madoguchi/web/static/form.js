@@ -193,9 +193,19 @@
     event.preventDefault();
     clearErrors();
     const answers = collectAnswers(false);
+    // A correction is checked as a resubmission: its own files and a closed window are fine.
+    const resubmitReference = form.dataset.resubmitReference;
     let result;
     try {
-      result = await postJson("/api/procedures/" + procedureId + "/validation", { answers: answers, locale: locale });
+      if (resubmitReference) {
+        result = await postJson(
+          "/api/applications/" + encodeURIComponent(resubmitReference) + "/resubmissions/validation",
+          { answers: answers },
+          { Authorization: "Bearer " + form.dataset.resubmitToken }
+        );
+      } else {
+        result = await postJson("/api/procedures/" + procedureId + "/validation", { answers: answers, locale: locale });
+      }
     } catch (error) {
       showNetworkError();
       return;

@@ -1,0 +1,99 @@
+"""The check before a correction's confirmation screen
+(POST /api/applications/{reference}/resubmissions/validation) on the local stack."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+from tests.integration.test_approval_routes import (
+    HOKENJO,
+    bearer,
+    decide,
+    submit_cook_licence,
+    submit_notification,
+    wait_for_link,
+)
+
+pytestmark = pytest.mark.integration
+
+
+def returned_cook_licence(client: Any) -> tuple[dict[str, Any], dict[str, Any]]:
+    """Return a paid cook licence after its first step returned it, and its current answers."""
+    application = submit_cook_licence(client)
+    reference_number = application["reference_number"]
+    token = application["access_token"]
+    decide(client, wait_for_link(client, reference_number, HOKENJO), "return", "電話番号を確認してください。")
+    client.wait_for_status(reference_number, token, "returned")
+    answers = client.get(f"/api/applications/{reference_number}/answers", headers=bearer(token)).json()["answers"]
+    return application, answers
+
+
+def validation(client: Any, reference_number: str, token: str, body: Any) -> Any:
+    return client.post(
+        f"/api/applications/{reference_number}/resubmissions/validation", json=body, headers=bearer(token)
+    )
+
+
+def test_own_files_pass_the_check(client: Any) -> None:
+    application, answers = returned_cook_licence(client)
+    reference_number = application["reference_number"]
+
+    as_resubmission = validation(
+        client, reference_number, application["access_token"], {"answers": {**answers, "phone": "090-1234-5678"}}
+    )
+    as_new_application = client.post("/api/procedures/cook-licence/validation", json={"answers": answers})
+
+    assert as_resubmission.status_code == 200, as_resubmission.text
+    assert as_resubmission.json()["answers"]["phone"] == "090-1234-5678"
+    assert as_resubmission.json()["fee"] == {"amount": 5600, "currency": "JPY"}
+    # The same files in a new application are someone else's attachments.
+    assert as_new_application.status_code == 422
+    assert {error["code"] for error in as_new_application.json()["errors"]} == {"attachments.upload_used"}
+    assert client.status(reference_number, application["access_token"])["status"] == "returned"
+
+
+def test_check_names_invalid_fields_in_japanese(client: Any) -> None:
+    application, answers = returned_cook_licence(client)
+
+    response = validation(
+        client, application["reference_number"], application["access_token"], {"answers": {**answers, "phone": "12"}}
+    )
+
+    assert response.status_code == 422
+    errors = response.json()["errors"]
+    assert [error["field"] for error in errors] == ["phone"]
+    assert "電話番号" in errors[0]["ja"]
+
+
+def test_check_refuses_wrong_token_and_bad_body(client: Any) -> None:
+    application, answers = returned_cook_licence(client)
+    reference_number = application["reference_number"]
+
+    wrong_token = validation(client, reference_number, "A" * 43, {"answers": answers})
+    no_answers = validation(client, reference_number, application["access_token"], {"answers": []})
+    not_json = client.post(
+        f"/api/applications/{reference_number}/resubmissions/validation",
+        data=b"{", headers={**bearer(application["access_token"]), "Content-Type": "application/json"},
+    )
+
+    assert wrong_token.status_code == 404
+    assert no_answers.status_code == 400
+    assert no_answers.json()["error"] == "invalid_request"
+    assert not_json.status_code == 400
+    assert not_json.json()["error"] == "invalid_json"
+
+
+def test_check_refused_unless_returned(client: Any) -> None:
+    application = submit_notification(client)
+    client.wait_for_status(application["reference_number"], application["access_token"], "under_review")
+
+    response = validation(
+        client, application["reference_number"], application["access_token"], {"answers": application["answers"]}
+    )
+
+    assert response.status_code == 409
+    assert response.json()["error"] == "not_returned"
+    assert response.json()["status"] == "under_review"
+    assert "差し戻" in response.json()["message"]["ja"]
