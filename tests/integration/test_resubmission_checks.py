@@ -1,5 +1,6 @@
-"""The check before a correction's confirmation screen
-(POST /api/applications/{reference}/resubmissions/validation) on the local stack."""
+"""Corrections on the local stack: the check before the confirmation screen
+(POST /api/applications/{reference}/resubmissions/validation) and the mails about
+the corrected version."""
 
 from __future__ import annotations
 
@@ -9,6 +10,7 @@ import pytest
 
 from tests.integration.test_approval_routes import (
     HOKENJO,
+    TANTO,
     bearer,
     decide,
     submit_cook_licence,
@@ -97,3 +99,32 @@ def test_check_refused_unless_returned(client: Any) -> None:
     assert response.json()["error"] == "not_returned"
     assert response.json()["status"] == "under_review"
     assert "差し戻" in response.json()["message"]["ja"]
+
+
+def test_completion_mail_omits_old_comment(client: Any) -> None:
+    application = submit_notification(client)
+    reference_number = application["reference_number"]
+    token = application["access_token"]
+    comment = "勤務先の所在地を番地まで書いてください。"
+    first_link = wait_for_link(client, reference_number, TANTO)
+    decide(client, first_link, "return", comment)
+    client.wait_for_status(reference_number, token, "returned")
+    answers = client.get(f"/api/applications/{reference_number}/answers", headers=bearer(token)).json()["answers"]
+    client.post(
+        f"/api/applications/{reference_number}/resubmissions",
+        json={"answers": {**answers, "workplace_name": "食堂まどぐち 駅前店"}}, headers=bearer(token),
+    )
+
+    decide(client, wait_for_link(client, reference_number, TANTO, exclude=(first_link,)), "approve")
+    client.wait_for_status(reference_number, token, "completed")
+    completed_mail = client.wait_for_mail(
+        lambda mail: "【完了】" in mail["subject"] and reference_number in mail["subject"]
+    )
+    mails = [mail for mail in client.outbox() if reference_number in mail["subject"]]
+    returned_mail = next(mail for mail in mails if "【差し戻し" in mail["subject"])
+    received_mails = [mail for mail in mails if "【受付完了】" in mail["subject"]]
+
+    assert comment in returned_mail["text"]
+    assert comment not in completed_mail["text"]
+    assert len(received_mails) == 2
+    assert sum("修正した申請（第2版）を受け付けました" in mail["text"] for mail in received_mails) == 1

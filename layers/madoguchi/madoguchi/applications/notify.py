@@ -57,10 +57,11 @@ def _issued_notice(record: ApplicationRecord) -> tuple[Any, bytes] | None:
 def _context(record: ApplicationRecord) -> dict[str, object]:
     definition = get_procedure(record.procedure_id)
     locale = record.locale
-    last_comment = next((e.comment for e in reversed(record.history) if e.comment), None)
+    last_comment = _current_version_comment(record)
     return {
         "procedure_title": definition.title.get(locale),
         "reference_number": record.reference_number,
+        "answers_version": record.answers_version,
         "submitted_at": record.created_at.astimezone(TOKYO).strftime("%Y-%m-%d %H:%M"),
         "status_label": status_label(record.status)[locale],
         "comment": last_comment,
@@ -71,3 +72,17 @@ def _context(record: ApplicationRecord) -> dict[str, object]:
         "department_hours": definition.department.hours.get(locale),
         "department_email": definition.department.email,
     }
+
+
+def _current_version_comment(record: ApplicationRecord) -> str | None:
+    """Return the newest staff comment on the current answers version, if any.
+
+    A return comment on an earlier version was already sent with the return and is
+    not repeated in the mails about the corrected version.
+    """
+    for entry in reversed(record.history):
+        if entry.comment:
+            return entry.comment
+        if entry.event in ("submitted", "resubmitted"):
+            return None
+    return None

@@ -7,6 +7,7 @@ from typing import Any
 from madoguchi.applications import storage
 from madoguchi.applications.models import ApplicationRecord
 from madoguchi.procedures import ProcedureDefinition
+from madoguchi.procedures.display import display_answer
 
 
 def previous_answers(record: ApplicationRecord) -> dict[str, Any]:
@@ -49,9 +50,4 @@ def _display(field: Any, value: Any) -> str:
 
         records = [uploads.get_upload(upload_id) for upload_id in value]
         return "、".join(record.file_name if record else "（不明なファイル）" for record in records)
-    labels = {option.value: option.label.ja for option in field.options}
-    if isinstance(value, list):
-        return "、".join(labels.get(item, str(item)) for item in value)
-    if isinstance(value, bool):
-        return "はい" if value else "いいえ"
-    return labels.get(value, str(value))
+    return display_answer(field, value)

@@ -23,6 +23,7 @@ from madoguchi import aws
 from madoguchi.applications import repository, storage
 from madoguchi.applications.status import status_label
 from madoguchi.procedures import get_procedure
+from madoguchi.procedures.display import display_answer
 from madoguchi.procedures.models import TOKYO, ProcedureDefinition
 from madoguchi.settings import get_settings
 from madoguchi.staff.settings import get_staff_settings
@@ -267,19 +268,8 @@ def _csv_row(definition: ProcedureDefinition, record: Any, answers: dict[str, An
                 names.append(upload.download_name or upload.file_name if upload else upload_id)
             row.append("、".join(names))
         else:
-            row.append(_display(field, value))
+            row.append(display_answer(field, value))
     return row
-
-
-def _display(field: Any, value: Any) -> str:
-    if value is None:
-        return ""
-    labels = {option.value: option.label.ja for option in field.options}
-    if isinstance(value, list):
-        return "、".join(labels.get(item, str(item)) for item in value)
-    if isinstance(value, bool):
-        return "はい" if value else "いいえ"
-    return labels.get(value, str(value))
 
 
 def render_csv(definition: ProcedureDefinition, rows: list[list[str]]) -> bytes:

@@ -254,12 +254,9 @@ def _attachment_rows(
 
 
 def _display_answer(field: Any, value: Any) -> str:
-    labels = {option.value: option.label.ja for option in field.options}
-    if isinstance(value, list):
-        return "、".join(labels.get(item, str(item)) for item in value)
-    if isinstance(value, bool):
-        return translate("pages.answer_yes" if value else "pages.answer_no", "ja")
-    return labels.get(value, str(value))
+    from madoguchi.procedures.display import display_answer
+
+    return display_answer(field, value)
 
 
 def _approval_message(key: str) -> str:

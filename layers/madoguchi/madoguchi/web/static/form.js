@@ -132,6 +132,8 @@
         .join(locale === "ja" ? "、" : ", ");
     }
     if (type === "consent") return messages.consent_agree;
+    // Postal codes are stored as 7 digits and written as 320-8501.
+    if (type === "postal_code" && /^[0-9]{7}$/.test(value)) return value.slice(0, 3) + "-" + value.slice(3);
     if (type === "file") {
       // A file answer contains upload ids, so show the names of the chosen files instead.
       const ids = Array.isArray(value) ? value : [value];
@@ -269,9 +271,11 @@
       document.getElementById("reference-number").textContent = result.data.reference_number;
       document.getElementById("status-link").href =
         "/status/" + encodeURIComponent(result.data.reference_number) + "?lang=" + locale + "#token=" + encodeURIComponent(result.data.access_token);
+      const heading = document.getElementById("completion-heading");
+      if (resubmitReference) heading.textContent = heading.dataset.resubmitted;
       confirmation.hidden = true;
       completion.hidden = false;
-      document.getElementById("completion-heading").focus();
+      heading.focus();
       window.scrollTo(0, 0);
       return;
     }

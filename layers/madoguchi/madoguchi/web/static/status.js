@@ -43,7 +43,7 @@
       time.dateTime = entry.at;
       time.textContent = formatTime(entry.at);
       item.append(time, " " + (entry.label[locale] || entry.label.ja));
-      if (entry.comment) item.append("：" + entry.comment);
+      if (entry.comment) item.append((locale === "ja" ? "：" : ": ") + entry.comment);
       history.appendChild(item);
     }
     showPayment(data.payment, data.reference_number, token);
