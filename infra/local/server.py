@@ -69,6 +69,7 @@ class FrontApplication:
         self._locks = {id(gateway): threading.Lock() for _, gateway in gateways}
         # The payment simulator (infra/local/stripe_simulator.py), set by the stack.
         self.stripe_simulator: Any = None
+        self._gateway_responses = gateway_responses()
 
     def __call__(self, environ: dict, start_response: Callable) -> Any:
         request = Request(environ)
@@ -108,7 +109,7 @@ class FrontApplication:
             with self._locks[id(gateway)]:
                 result = gateway.handle_request(request.method, path, headers, body)
         except LocalGatewayException as exc:
-            return Response(exc.body, status=exc.CODE, headers=exc.headers)
+            return self._gateway_response(exc)
 
         payload = result.get("body") or b""
         if result.get("isBase64Encoded"):
@@ -125,6 +126,18 @@ class FrontApplication:
         return response
 
 
+    def _gateway_response(self, exc: Any) -> Response:
+        """Answer an error that API Gateway itself returns, as the template's GatewayResponses do."""
+        if b"Missing Authentication Token" in (exc.body or b""):
+            kind = "MISSING_AUTHENTICATION_TOKEN"
+        else:
+            kind = "DEFAULT_4XX" if exc.CODE < 500 else "DEFAULT_5XX"
+        configured = self._gateway_responses.get(kind)
+        if configured is None:
+            return Response(exc.body, status=exc.CODE, headers=exc.headers)
+        status, headers, body = configured
+        return Response(body, status=status or exc.CODE, headers=headers, content_type="application/json")
+
     def _gateway_for(self, path: str) -> Any:
         for matcher, gateway in self._gateways:
             try:
@@ -134,6 +147,23 @@ class FrontApplication:
             return gateway
         # No route matches, so the first gateway returns 403 as API Gateway does.
         return self._gateways[0][1]
+
+
+def gateway_responses() -> dict[str, tuple[int | None, dict[str, str], str]]:
+    """Return the Api's GatewayResponses from template.yaml: status, static headers, JSON body."""
+    from infra.local.provision import load_template
+
+    configured = load_template()["Resources"]["Api"]["Properties"].get("GatewayResponses", {})
+    responses = {}
+    for kind, response in configured.items():
+        headers = {
+            # Static values are quoted in single quotes, as API Gateway requires.
+            name: value.strip("'")
+            for name, value in response.get("ResponseParameters", {}).get("Headers", {}).items()
+        }
+        status = int(response["StatusCode"]) if "StatusCode" in response else None
+        responses[kind] = (status, headers, response["ResponseTemplates"]["application/json"])
+    return responses
 
 
 def serve(application: FrontApplication, host: str, port: int) -> BaseWSGIServer:

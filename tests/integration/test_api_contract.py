@@ -243,3 +243,14 @@ def test_postal_code_unknown(client: Any) -> None:
 
 def test_health(client: Any) -> None:
     assert client.get("/api/health").json() == {"status": "ok"}
+
+
+@pytest.mark.parametrize("path", ["/no-such-page", "/favicon.ico", "/api/no-such-api"])
+def test_unknown_path_bilingual_404(client: Any, path: str) -> None:
+    response = client.get(path)
+
+    assert response.status_code == 404
+    assert response.json()["error"] == "not_found"
+    assert "アドレスを確認してください" in response.json()["message"]["ja"]
+    assert "Check the address" in response.json()["message"]["en"]
+    assert response.headers["X-Content-Type-Options"] == "nosniff"
