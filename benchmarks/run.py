@@ -153,9 +153,9 @@ def webhook_cost(stack: Any) -> dict[str, float]:
     in_process, http = [], []
     for _ in range(WEBHOOK_RUNS):
         body, headers = signed()
-        in_process.append(timed(lambda: handle_webhook(body, headers["Stripe-Signature"])))
+        in_process.append(timed(lambda body=body, headers=headers: handle_webhook(body, headers["Stripe-Signature"])))
         body, headers = signed()
-        http.append(timed(lambda: requests.post(
+        http.append(timed(lambda body=body, headers=headers: requests.post(
             f"{stack.url}/api/webhooks/stripe", data=body, headers=headers, timeout=30
         ).raise_for_status()))
     return {"in_process": statistics.median(in_process), "http": statistics.median(http)}

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import re
 import sys
 import time
@@ -11,6 +12,7 @@ from typing import Any
 
 import pytest
 import requests
+import yaml
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
@@ -96,3 +98,30 @@ def local_stack() -> Iterator[LocalStack]:
 @pytest.fixture(scope="session")
 def client(local_stack: LocalStack) -> LocalClient:
     return LocalClient(local_stack)
+
+
+@pytest.fixture
+def hunting_open(local_stack: Any, tmp_path: Path) -> Iterator[None]:
+    """Open the hunting licence exam's window for one test.
+
+    Its real window is closed today and other tests rely on that, so the catalog
+    (cached in this process, which also runs the local stack) is reloaded with an
+    extra override and restored afterwards.
+    """
+    from madoguchi.procedures import load_catalog
+
+    base = Path(os.environ["WINDOW_OVERRIDES_FILE"])
+    overrides = yaml.safe_load(base.read_text(encoding="utf-8")) or {}
+    overrides["hunting-licence-exam"] = {
+        "opens_at": "2020-01-01T00:00:00+09:00",
+        "closes_at": "2099-12-31T23:59:59+09:00",
+    }
+    extended = tmp_path / "windows.yaml"
+    extended.write_text(yaml.safe_dump(overrides), encoding="utf-8")
+    os.environ["WINDOW_OVERRIDES_FILE"] = str(extended)
+    load_catalog.cache_clear()
+    try:
+        yield
+    finally:
+        os.environ["WINDOW_OVERRIDES_FILE"] = str(base)
+        load_catalog.cache_clear()

@@ -7,7 +7,6 @@ function keeps that function's cold start and package size small.
 from __future__ import annotations
 
 import csv
-import hmac
 import io
 import json
 import os
@@ -17,6 +16,7 @@ from chalice import Chalice, Response
 from madoguchi.chat import answer_question, list_unanswered_by_frequency, set_unanswered_store
 from madoguchi.chat.dynamodb_store import DynamoDBUnansweredQuestionStore
 from madoguchi.i18n import normalize_locale
+from madoguchi.web.requests import staff_token_problem
 from madoguchi.web.responses import error_response, json_response
 
 app = Chalice(app_name="madoguchi-chat")
@@ -52,15 +52,10 @@ def _excel_safe(text: str) -> str:
 
 @app.route("/api/chat/unanswered", methods=["GET"])
 def unanswered_questions() -> Response:
-    """List masked unanswered questions by frequency, as JSON or (``?format=csv``) CSV for Excel.
-
-    NOTE: staff authenticate with the shared STAFF_API_TOKEN until staff sign-in
-    through OpenID Connect exists.
-    """
-    token = os.environ.get("STAFF_API_TOKEN", "")
-    authorization = (app.current_request.headers or {}).get("authorization", "")
-    if not token or not hmac.compare_digest(authorization, f"Bearer {token}"):
-        return error_response(401, "staff_token_required", "chat.staff_token_required")
+    """List masked unanswered questions by frequency, as JSON or (``?format=csv``) CSV for Excel."""
+    problem = staff_token_problem(app.current_request)
+    if problem:
+        return error_response(401, problem, f"api.{problem}")
 
     frequencies = list_unanswered_by_frequency(_store, limit=200)
     rows = [

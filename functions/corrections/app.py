@@ -7,15 +7,13 @@ the audit trail with the staff token.
 
 from __future__ import annotations
 
-import hmac
 import json
-import os
 
 from aws_lambda_powertools import Logger
 from chalice import Chalice, Response
 from madoguchi.applications import repository, tokens
 from madoguchi.applications.service import ApplicationAccessDenied
-from madoguchi.audit import audit_export
+from madoguchi.audit.anchor_check import anchored_audit_export
 from madoguchi.corrections.service import (
     NotReturned,
     VersionConflict,
@@ -27,7 +25,7 @@ from madoguchi.corrections.service import (
 )
 from madoguchi.procedures.errors import AnswersInvalid
 from madoguchi.web.errors import error_mapper
-from madoguchi.web.requests import bearer_token
+from madoguchi.web.requests import bearer_token, staff_token_problem
 from madoguchi.web.responses import error_response, json_response
 
 app = Chalice(app_name="madoguchi-corrections")
@@ -36,17 +34,6 @@ logger = Logger(service="corrections")
 
 def _bearer() -> str | None:
     return bearer_token(app.current_request)
-
-
-def _is_staff() -> bool:
-    """Return whether the request carries the staff bearer token.
-
-    NOTE: staff authenticate with the shared STAFF_API_TOKEN until staff sign-in
-    through OpenID Connect replaces it.
-    """
-    token = os.environ.get("STAFF_API_TOKEN", "")
-    authorization = (app.current_request.headers or {}).get("authorization", "")
-    return bool(token) and hmac.compare_digest(authorization.encode("utf-8"), f"Bearer {token}".encode())
 
 
 mapped_errors = error_mapper(
@@ -125,11 +112,12 @@ def create_withdrawal(reference_number: str) -> Response:
 @app.route("/api/applications/{reference_number}/audit", methods=["GET"])
 @mapped_errors
 def export_audit_trail(reference_number: str) -> Response:
-    if not _is_staff():
-        return error_response(401, "staff_token_required", "corrections.staff_token_required")
+    problem = staff_token_problem(app.current_request)
+    if problem:
+        return error_response(401, problem, f"api.{problem}")
     try:
         record = repository.get_application(tokens.normalize_reference_number(reference_number))
     except repository.ApplicationNotFound:
         return error_response(404, "application_not_found", "api.application_not_found")
     logger.info("audit trail exported", extra={"reference_number": record.reference_number})
-    return json_response(audit_export(record))
+    return json_response(anchored_audit_export(record))

@@ -5,9 +5,6 @@ Handlers check the request, call ``madoguchi.inventory`` and map the result.
 
 from __future__ import annotations
 
-import hmac
-import os
-
 from aws_lambda_powertools import Logger
 from chalice import Chalice, Response
 from madoguchi.i18n import normalize_locale, translate_all
@@ -25,6 +22,7 @@ from madoguchi.inventory.service import (
 from madoguchi.web import pages
 from madoguchi.web.dashboard_page import render_dashboard
 from madoguchi.web.errors import error_mapper
+from madoguchi.web.requests import staff_token_problem
 from madoguchi.web.responses import SECURITY_HEADERS, error_response, html_response, json_response
 
 app = Chalice(app_name="madoguchi-dashboard")
@@ -48,23 +46,10 @@ def _locale() -> str:
     return normalize_locale(accept.split(",")[0] if accept else None)
 
 
-def _is_staff() -> bool:
-    """Return whether the request carries the staff bearer token.
-
-    NOTE: staff authenticate with the shared STAFF_API_TOKEN until staff sign-in
-    through OpenID Connect exists.
-    """
-    token = os.environ.get("STAFF_API_TOKEN", "")
-    authorization = (app.current_request.headers or {}).get("authorization", "")
-    return bool(token) and hmac.compare_digest(
-        authorization.encode("utf-8"), f"Bearer {token}".encode()
-    )
-
-
 mapped_errors = error_mapper(
     app,
     logger,
-    lambda: {},
+    dict,
     error_page=lambda: html_response(pages.render_error(500, _locale()), 500),
 )
 
@@ -135,8 +120,9 @@ def opendata_file(name: str) -> Response:
 @app.route("/api/inventory", methods=["POST"], content_types=UPLOAD_CONTENT_TYPES)
 @mapped_errors
 def import_inventory() -> Response:
-    if not _is_staff():
-        return error_response(401, "staff_token_required", "dashboard.error.staff_token_required")
+    problem = staff_token_problem(app.current_request)
+    if problem:
+        return error_response(401, problem, f"api.{problem}")
     data = app.current_request.raw_body or b""
     if not data:
         return error_response(400, "upload_empty", "dashboard.error.upload_empty")
@@ -175,8 +161,9 @@ def import_inventory() -> Response:
 @app.route("/api/inventory.csv", methods=["GET"])
 @mapped_errors
 def export_inventory() -> Response:
-    if not _is_staff():
-        return error_response(401, "staff_token_required", "dashboard.error.staff_token_required")
+    problem = staff_token_problem(app.current_request)
+    if problem:
+        return error_response(401, problem, f"api.{problem}")
     try:
         data = export_inventory_csv()
     except InventoryNotImported:

@@ -1,7 +1,7 @@
 """Step Functions task: issue the notice (PDF) of an approved or rejected application."""
 
 from aws_lambda_powertools import Logger
-from madoguchi.notices.service import issue_notice
+from madoguchi.notices.issuance import issue_notice
 
 logger = Logger(service="issue-notice")
 

@@ -116,7 +116,9 @@ def verify_uploaded_notice() -> Response:
 
     result = verify_upload(pdf, code or None) if pdf else verify_code(code)
     view = verification_view(result)
-    status_code = {"valid": 200, "altered": 422, "unknown_code": 404, "invalid_code": 400}[view["outcome"]]
+    status_code = {
+        "valid": 200, "altered": 422, "unknown_code": 404, "invalid_code": 400, "no_code_in_file": 422,
+    }[view["outcome"]]
     if view["outcome"] == "valid" and pdf:
         view["outcome"] = "valid_file"
     elif view["outcome"] == "valid":

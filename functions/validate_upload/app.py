@@ -4,7 +4,7 @@ from urllib.parse import unquote_plus
 
 from aws_lambda_powertools import Logger
 from aws_lambda_powertools.utilities.data_classes import S3Event, event_source
-from madoguchi.attachments.service import check_uploaded_object
+from madoguchi.attachments.quarantine import check_uploaded_object
 
 logger = Logger(service="validate-upload")
 

@@ -1,15 +1,18 @@
 """Provision the SAM template into moto, the way CloudFormation would in AWS.
 
 Steps:
-1. Parse ``template.yaml`` and point local code paths at placeholder S3 objects,
-   because the SAM translator only accepts S3 locations.
+1. Parse ``template.yaml`` and point local code paths at placeholder S3 objects and
+   image functions at a placeholder image, because the SAM translator accepts only S3
+   locations and image URIs.
 2. Translate SAM into CloudFormation with ``samtranslator`` (managed policies come
    from moto's IAM).
 3. Adapt what moto's CloudFormation cannot create: API Gateway resources are
    dropped (the local HTTP server plays the API), the state machine definition is
    inlined with ``Fn::Sub`` (moto ignores DefinitionSubstitutions), and the SES
    identity is verified through the SES API.
-4. Create the stack and return the physical ids of its resources.
+4. Create the stack, turn on the Object Lock of buckets that declare it (moto's
+   CloudFormation ignores ObjectLockEnabled) and return the physical ids of its
+   resources.
 """
 
 from __future__ import annotations
@@ -29,6 +32,10 @@ ROOT = Path(__file__).resolve().parents[2]
 TEMPLATE = ROOT / "template.yaml"
 CODE_BUCKET = "madoguchi-local-code"
 STACK_NAME = "madoguchi-local"
+# Never pulled. moto 5.2.5's CloudFormation creates an image function from any ImageUri
+# without looking for the image in ECR (unless MOTO_LAMBDA_STUB_ECR=false), and the
+# local stack runs its handler in-process (see local_function).
+LOCAL_IMAGE_REPOSITORY = "madoguchi-local/image-placeholder"
 _UNSUPPORTED_PREFIXES = ("AWS::ApiGateway::", "AWS::SES::")
 
 
@@ -57,17 +64,23 @@ def load_template(path: Path = TEMPLATE) -> dict[str, Any]:
 
 
 def translate(template: dict[str, Any], parameters: dict[str, str], iam: Any) -> dict[str, Any]:
-    """Translate SAM to CloudFormation, with local code paths replaced by S3 placeholders."""
+    """Translate SAM to CloudFormation, with local code paths replaced by S3 placeholders.
+
+    An image function gets a placeholder ``ImageUri``, because SAM requires one and only
+    ``sam build`` fills it in after building the image.
+    """
     from samtranslator.model.exceptions import InvalidDocumentException
     from samtranslator.public.translator import ManagedPolicyLoader
     from samtranslator.translator.transform import transform
 
     sam = copy.deepcopy(template)
-    for resource in sam["Resources"].values():
+    for logical_id, resource in sam["Resources"].items():
         properties = resource.get("Properties", {})
         for key in ("CodeUri", "ContentUri", "DefinitionUri"):
             if isinstance(properties.get(key), str):
                 properties[key] = f"s3://{CODE_BUCKET}/{properties[key].strip('/') or 'root'}.zip"
+        if properties.get("PackageType") == "Image":
+            properties.setdefault("ImageUri", f"{LOCAL_IMAGE_REPOSITORY}:{logical_id}")
     try:
         return transform(sam, parameters, ManagedPolicyLoader(iam))
     except InvalidDocumentException as exc:
@@ -81,9 +94,7 @@ def adapt_for_moto(cfn: dict[str, Any], template: dict[str, Any]) -> dict[str, A
     resources = adapted["Resources"]
     for logical_id in list(resources):
         resource_type = resources[logical_id]["Type"]
-        if resource_type.startswith(_UNSUPPORTED_PREFIXES):
-            del resources[logical_id]
-        elif resource_type == "AWS::Lambda::Permission" and "Api" in json.dumps(
+        if resource_type.startswith(_UNSUPPORTED_PREFIXES) or resource_type == "AWS::Lambda::Permission" and "Api" in json.dumps(
             resources[logical_id]["Properties"].get("SourceArn", "")
         ):
             del resources[logical_id]
@@ -177,6 +188,39 @@ def _in_dependency_order(resources: dict[str, Any]) -> dict[str, Any]:
     return ordered
 
 
+def _enable_object_lock(
+    s3: Any, cfn: dict[str, Any], resources: dict[str, str], parameters: dict[str, str]
+) -> None:
+    """Turn on the Object Lock and versioning that template buckets declare.
+
+    moto 5.2.5's CloudFormation creates an AWS::S3::Bucket with its encryption and tags
+    only and ignores ObjectLockEnabled, so the still-empty bucket gets them through the
+    S3 API, which moto supports. Without this, local anchors would not be locked.
+    """
+    for logical_id, resource in cfn["Resources"].items():
+        properties = resource.get("Properties", {})
+        if resource["Type"] != "AWS::S3::Bucket" or not properties.get("ObjectLockEnabled"):
+            continue
+        configuration = copy.deepcopy(properties["ObjectLockConfiguration"])
+        retention = configuration.get("Rule", {}).get("DefaultRetention", {})
+        for unit in ("Days", "Years"):
+            if unit in retention:
+                retention[unit] = int(_parameter_value(retention[unit], cfn, parameters))
+        bucket = resources[logical_id]
+        s3.put_bucket_versioning(Bucket=bucket, VersioningConfiguration={"Status": "Enabled"})
+        s3.put_object_lock_configuration(Bucket=bucket, ObjectLockConfiguration=configuration)
+
+
+def _parameter_value(value: Any, cfn: dict[str, Any], parameters: dict[str, str]) -> Any:
+    """Resolve a literal or a ``Ref`` to a template parameter (given value, else its default)."""
+    if not (isinstance(value, dict) and set(value) == {"Ref"}):
+        return value
+    name = value["Ref"]
+    if name in parameters:
+        return parameters[name]
+    return cfn["Parameters"][name]["Default"]
+
+
 def _placeholder_zip() -> bytes:
     buffer = io.BytesIO()
     with zipfile.ZipFile(buffer, "w") as archive:
@@ -216,19 +260,46 @@ def provision(parameters: dict[str, str], region: str) -> ProvisionedStack:
     )
     summaries = cloudformation.list_stack_resources(StackName=STACK_NAME)["StackResourceSummaries"]
     resources = {item["LogicalResourceId"]: item["PhysicalResourceId"] for item in summaries}
+    _enable_object_lock(s3, adapted, resources, parameters)
 
     functions = {}
     for logical_id, resource in template["Resources"].items():
         if resource["Type"] != "AWS::Serverless::Function":
             continue
-        properties = resource["Properties"]
-        functions[resources[logical_id]] = LocalFunction(
-            logical_id=logical_id,
-            physical_name=resources[logical_id],
-            code_dir=ROOT / properties["CodeUri"],
-            handler=properties["Handler"],
-            has_api_events=any(
-                event.get("Type") == "Api" for event in properties.get("Events", {}).values()
-            ),
-        )
+        physical_name = resources[logical_id]
+        functions[physical_name] = local_function(logical_id, physical_name, resource)
     return ProvisionedStack(resources=resources, functions=functions)
+
+
+def local_function(logical_id: str, physical_name: str, resource: dict[str, Any]) -> LocalFunction:
+    """Return where the local stack finds the handler of a template function.
+
+    A zip function runs ``Handler`` from ``CodeUri``. An image function runs the module
+    that ``ImageConfig.Command`` names from the folder of its Dockerfile, which copies
+    that folder's handler into the image. Locally it uses this machine's Python packages
+    and Debian libraries, not the image's.
+    """
+    properties = resource["Properties"]
+    if properties.get("PackageType") == "Image":
+        command = properties.get("ImageConfig", {}).get("Command")
+        if not command:
+            raise ValueError(
+                f"{logical_id} is an image function without ImageConfig.Command; "
+                "set it to the handler that the Dockerfile's CMD names"
+            )
+        metadata = resource.get("Metadata", {})
+        if "Dockerfile" not in metadata:
+            raise ValueError(f"{logical_id} is an image function without Metadata.Dockerfile")
+        dockerfile = ROOT / metadata.get("DockerContext", ".") / metadata["Dockerfile"]
+        code_dir, handler = dockerfile.parent, command[0]
+    else:
+        code_dir, handler = ROOT / properties["CodeUri"], properties["Handler"]
+    return LocalFunction(
+        logical_id=logical_id,
+        physical_name=physical_name,
+        code_dir=code_dir,
+        handler=handler,
+        has_api_events=any(
+            event.get("Type") == "Api" for event in properties.get("Events", {}).values()
+        ),
+    )

@@ -21,6 +21,9 @@ def main() -> None:
     links = [
         ("Procedures (pages)", f"{stack.url}/"),
         ("Cook employment form", f"{stack.url}/procedures/cook-employment-notification"),
+        ("Cook licence form", f"{stack.url}/procedures/cook-licence"),
+        ("Notice verification", f"{stack.url}/notices/verify"),
+        ("Staff queue", f"{stack.url}/staff"),
         ("Status lookup", f"{stack.url}/status"),
         ("Dashboard", f"{stack.url}/dashboard"),
         ("Open data", f"{stack.url}/api/opendata"),
@@ -30,9 +33,11 @@ def main() -> None:
         ("Local AWS (moto)", stack.aws_endpoint),
         ("Local OpenID provider", stack.identity_provider.provider.issuer),
         ("Staff API token", stack.staff_api_token),
+        ("Audit anchor bucket", f"s3://{stack.resources['AuditAnchorsBucket']}"),
     ]
     lines = ["madoguchi is running on the embedded local stack:"]
     lines += [f"  {label:<22} {value}" for label, value in links]
+    lines.append("Check an audit export: see README.md, 'Approval route, return for correction and the audit trail'.")
     lines.append("Press Ctrl+C to stop.")
     print("\n".join(lines), flush=True)
     stopped = threading.Event()

@@ -198,6 +198,7 @@ class LocalStack:
                 "UPLOADS_ORIGIN": self.aws_endpoint,
                 "INVENTORY_BUCKET": resources["InventoryBucket"],
                 "OPENDATA_BUCKET": resources["OpenDataBucket"],
+                "AUDIT_ANCHORS_BUCKET": resources["AuditAnchorsBucket"],
                 "POWERTOOLS_TRACE_DISABLED": "true",
                 "POWERTOOLS_METRICS_NAMESPACE": "madoguchi",
             }

@@ -5,8 +5,9 @@ through ``base_addresses={"api": …/_local/stripe}``. It implements only what t
 product uses, with Stripe's shapes:
 
 - ``POST /v1/checkout/sessions``, ``GET /v1/checkout/sessions[/{id}]``,
-  ``POST /v1/checkout/sessions/{id}/expire``, ``POST /v1/refunds``
-  (form-encoded bodies with bracket keys, ``Idempotency-Key`` replays);
+  ``POST /v1/checkout/sessions/{id}/expire``, ``POST /v1/refunds`` (full or
+  partial, each followed by ``charge.refunded``) (form-encoded bodies with bracket
+  keys, ``Idempotency-Key`` replays);
 - ``GET /checkout/{id}``: a payment page with card success, card declined and
   konbini; ``GET /konbini/{id}``: the voucher, paid at the store or left to expire;
 - webhooks delivered in the background in creation order, signed as Stripe signs
@@ -92,6 +93,8 @@ class StripeSimulator:
     events: dict[str, dict[str, Any]] = field(default_factory=dict)
     deliveries: list[Delivery] = field(default_factory=list)
     _idempotent: dict[str, tuple[int, str]] = field(default_factory=dict)
+    # Charge id → Unix time of the charge, for the ``created`` of refunded charges.
+    _charge_times: dict[str, int] = field(default_factory=dict)
     _lock: threading.RLock = field(default_factory=threading.RLock)
     _outbox: queue.Queue = field(default_factory=queue.Queue)
     _worker: threading.Thread | None = None
@@ -195,12 +198,14 @@ class StripeSimulator:
                     session["payment_status"] = "paid"
                     intent["status"] = "succeeded"
                     intent["latest_charge"] = _new_id("ch")
+                    self._charge_times[intent["latest_charge"]] = int(time.time())
                 else:
                     intent["status"] = "requires_action"
             elif outcome == "konbini_paid":
                 session["payment_status"] = "paid"
                 intent["status"] = "succeeded"
                 intent["latest_charge"] = _new_id("ch")
+                self._charge_times[intent["latest_charge"]] = int(time.time())
             elif outcome == "konbini_expired":
                 intent["status"] = "canceled"
             else:
@@ -362,10 +367,16 @@ class StripeSimulator:
                 raise _StripeError(400, "invalid_request_error", "charge_not_refundable",
                                    f"PaymentIntent {intent_id} has no successful charge to refund.")
             already = sum(r["amount"] for r in self.refunds.values() if r["payment_intent"] == intent_id)
-            amount = int(params.get("amount") or intent["amount"])
-            if already + amount > intent["amount"]:
+            amount = int(params.get("amount") or intent["amount"] - already)
+            if already >= intent["amount"]:
                 raise _StripeError(400, "invalid_request_error", "charge_already_refunded",
                                    f"Charge {intent['latest_charge']} has already been refunded.")
+            if already + amount > intent["amount"]:
+                # Stripe's message for a refund larger than what is left. The code comes from
+                # client libraries that check for it, not from Stripe's API reference.
+                raise _StripeError(400, "invalid_request_error", "amount_too_large",
+                                   f"Refund amount (¥{amount:,}) is greater than unrefunded amount on charge "
+                                   f"(¥{intent['amount'] - already:,})")
             refund = {
                 "id": _new_id("re"),
                 "object": "refund",
@@ -378,15 +389,23 @@ class StripeSimulator:
                 "status": "succeeded",
             }
             self.refunds[refund["id"]] = refund
+            # ``charge.refunded`` follows every refund, partial ones too: ``amount_refunded``
+            # is the total so far and ``refunded`` turns true only at the full amount.
             charge = {
                 "id": intent["latest_charge"],
                 "object": "charge",
                 "amount": intent["amount"],
+                "amount_captured": intent["amount"],
                 "amount_refunded": already + amount,
+                "captured": True,
+                "created": self._charge_times.get(intent["latest_charge"], refund["created"]),
                 "currency": "jpy",
-                "metadata": {},
+                "livemode": False,
+                "metadata": intent["metadata"],
+                "paid": True,
                 "payment_intent": intent_id,
                 "refunded": already + amount >= intent["amount"],
+                "status": "succeeded",
             }
         self.emit("charge.refunded", charge)
         return refund

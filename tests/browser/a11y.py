@@ -37,7 +37,12 @@ def axe_violations(page: Page) -> str:
 
 
 def horizontal_overflow(page: Page) -> list[str]:
-    """Return the visible elements that stick out past the viewport's right edge."""
+    """Return the visible elements that stick out past the viewport's right edge.
+
+    Waits for the page's load event first: measured before the stylesheet arrives,
+    an unstyled page overflows where the styled one wraps.
+    """
+    page.wait_for_load_state("load")
     return page.evaluate(
         """() => {
             const width = document.documentElement.clientWidth;

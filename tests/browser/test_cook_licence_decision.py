@@ -83,6 +83,7 @@ def test_return_then_three_approvals_notice(open_page, client, screenshot) -> No
     violations["status returned"] = axe_violations(resident)
     resident.get_by_role("link", name=translate("pages.resubmit_button", "ja")).click()
     expect(resident.locator("#resubmit-reference")).to_have_text(reference_number)
+    expect(resident.locator("#resubmit-comment-text")).to_have_text(RETURN_COMMENT)
     phone = resident.locator("#field-phone")
     expect(phone).not_to_have_value("")
     previous_phone = phone.input_value()

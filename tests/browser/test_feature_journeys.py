@@ -45,6 +45,7 @@ def document_overflow(page: Page) -> int:
 
     Unlike horizontal_overflow, this allows a wide table inside its own scroll container.
     """
+    page.wait_for_load_state("load")
     return page.evaluate(
         "() => document.documentElement.scrollWidth - document.documentElement.clientWidth"
     )
@@ -122,7 +123,7 @@ def test_cook_licence_identity_payment_notice(open_page, client, local_stack, sc
     expect(page.locator("#receipt-result")).to_be_visible()
     expect(page.locator("#receipt-reference")).to_have_text(reference_number)
     expect(page.locator("#receipt-amount")).to_contain_text("5,600")
-    expect(page.locator("#receipt-paid-at")).not_to_be_empty()
+    expect(page.locator("#receipt-payments .receipt-paid-at")).not_to_be_empty()
     assert horizontal_overflow(page) == []
     violations["receipt"] = axe_violations(page)
     screenshot(page, "phone-ja-receipt")

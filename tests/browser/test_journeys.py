@@ -49,9 +49,14 @@ def apply_for_cook_notification(page: Page, locale: str, screenshot, prefix: str
 
 def approve_from_outbox(page: Page, reference_number: str, screenshot, prefix: str) -> None:
     """Open the approval e-mail's link on the local outbox page and approve the application."""
-    page.goto("/_local/outbox")
+    # The outbox page is static, so it is reloaded until the workflow has sent the request.
     mail = page.locator("article", has_text=reference_number).filter(has_text="承認依頼").first
-    expect(mail).to_be_visible(timeout=15_000)
+    for _ in range(60):
+        page.goto("/_local/outbox")
+        if mail.count():
+            break
+        page.wait_for_timeout(250)
+    expect(mail).to_be_visible()
     mail.locator("a[href*='/approvals/']").first.click()
 
     expect(page.locator("h1")).to_contain_text(translate("pages.approval_heading", "ja"))

@@ -9,7 +9,6 @@ from madoguchi.i18n import translate
 from playwright.sync_api import expect
 
 from tests import attachment_samples as samples
-from tests.integration.attachments_helpers import hunting_open
 
 pytestmark = pytest.mark.browser
 

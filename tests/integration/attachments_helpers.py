@@ -2,15 +2,10 @@
 
 from __future__ import annotations
 
-import os
 import time
-from collections.abc import Iterator
-from pathlib import Path
 from typing import Any
 
-import pytest
 import requests
-import yaml
 
 from tests import attachment_samples as samples
 
@@ -90,30 +85,3 @@ def cook_licence_files(client: Any) -> dict[str, list[str]]:
         field_id: [accepted_upload_id(client, "cook-licence", field_id)]
         for field_id in ("qualification_certificate", "family_register", "medical_certificate")
     }
-
-
-@pytest.fixture
-def hunting_open(local_stack: Any, tmp_path: Path) -> Iterator[None]:
-    """Open the hunting licence exam's window for one test.
-
-    Its real window is closed today and other tests rely on that, so the catalog
-    (cached in this process, which also runs the local stack) is reloaded with an
-    extra override and restored afterwards.
-    """
-    from madoguchi.procedures import load_catalog
-
-    base = Path(os.environ["WINDOW_OVERRIDES_FILE"])
-    overrides = yaml.safe_load(base.read_text(encoding="utf-8")) or {}
-    overrides["hunting-licence-exam"] = {
-        "opens_at": "2020-01-01T00:00:00+09:00",
-        "closes_at": "2099-12-31T23:59:59+09:00",
-    }
-    extended = tmp_path / "windows.yaml"
-    extended.write_text(yaml.safe_dump(overrides), encoding="utf-8")
-    os.environ["WINDOW_OVERRIDES_FILE"] = str(extended)
-    load_catalog.cache_clear()
-    try:
-        yield
-    finally:
-        os.environ["WINDOW_OVERRIDES_FILE"] = str(base)
-        load_catalog.cache_clear()

@@ -9,9 +9,6 @@ import pytest
 from jsonschema import Draft202012Validator
 from openapi_spec_validator import validate as validate_openapi
 
-from infra.local.lambdas import load_handler
-from infra.local.provision import LocalFunction
-
 pytestmark = pytest.mark.integration
 
 ROOT = Path(__file__).resolve().parents[2]

@@ -7,6 +7,8 @@ import html
 import json
 import os
 import re
+import subprocess
+import sys
 import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -16,6 +18,7 @@ import boto3
 import pytest
 import requests
 import yaml
+from botocore.exceptions import ClientError
 
 from tests.conftest import APPROVAL_LINK
 
@@ -366,7 +369,7 @@ def test_return_resubmit_approve_with_diff(client: Any) -> None:
     assert response.status_code == 201, response.text
     assert response.json()["answers_version"] == 2
     assert page.status_code == 200
-    changes = re.search(r'<table class="changes">.*?</table>', page.text, re.S).group(0)
+    changes = re.search(r'<table class="changes">.*?</table>', page.text, re.DOTALL).group(0)
     assert 'data-field="workplace_name"' in changes
     assert html.escape(application["answers"]["workplace_name"]) in changes
     assert html.escape("食堂まどぐち 本店（株式会社まどぐち）") in changes
@@ -546,13 +549,123 @@ def test_audit_detects_record_edit(client: Any, tmp_path: Path) -> None:
     import sys
 
     good = subprocess.run([sys.executable, "-m", "madoguchi.audit", "verify", str(tmp_path / "earlier.json")],
-                          capture_output=True, text=True, timeout=60)
+                          capture_output=True, text=True, timeout=60, check=False)
     broken = subprocess.run(
         [sys.executable, "-m", "madoguchi.audit", "verify", str(tmp_path / "later.json"),
          "--previous", str(tmp_path / "earlier.json")],
-        capture_output=True, text=True, timeout=60,
+        capture_output=True, text=True, timeout=60, check=False,
     )
 
     assert good.returncode == 0, good.stdout + good.stderr
     assert broken.returncode == 1
     assert broken.stdout.startswith(f"broken: entry {returned_index}:")
+
+
+# --- audit anchors (write-once, S3 Object Lock) ---------------------------------------------
+
+
+def s3_client() -> Any:
+    return boto3.client("s3", endpoint_url=os.environ["AWS_ENDPOINT_URL"])
+
+
+def anchor_bucket(client: Any) -> str:
+    return client.stack.resources["AuditAnchorsBucket"]
+
+
+def stored_history(reference_number: str) -> list[dict[str, Any]]:
+    key = {"PK": f"APPLICATION#{reference_number}", "SK": "META"}
+    return table().get_item(Key=key, ConsistentRead=True)["Item"]["history"]
+
+
+def anchor_keys(client: Any, reference_number: str) -> list[str]:
+    listed = s3_client().list_objects_v2(Bucket=anchor_bucket(client), Prefix=f"anchors/{reference_number}/")
+    return [item["Key"] for item in listed.get("Contents", [])]
+
+
+def wait_for_anchors(client: Any, reference_number: str) -> int:
+    """Wait until every stored history entry has an anchor; return the number of entries."""
+    wait_until(lambda: len(anchor_keys(client, reference_number)) == len(stored_history(reference_number)))
+    return len(stored_history(reference_number))
+
+
+def run_audit_verify(*arguments: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run([sys.executable, "-m", "madoguchi.audit", "verify", *arguments],
+                          capture_output=True, text=True, timeout=60, check=False)
+
+
+def test_audit_anchors_match(client: Any) -> None:
+    application = submit_notification(client)
+    reference_number = application["reference_number"]
+    wait_for_link(client, reference_number, TANTO)
+    entries = wait_for_anchors(client, reference_number)
+
+    trail = audit(client, reference_number)
+
+    assert len(trail["entries"]) == entries
+    assert trail["anchors"]["verified"] is True
+    assert trail["anchors"]["matched"] == list(range(entries))
+    assert trail["anchors"]["first_problem"] is None
+
+
+def test_audit_anchors_detect_edit_before_export(client: Any, tmp_path: Path) -> None:
+    application = submit_notification(client)
+    reference_number = application["reference_number"]
+    wait_for_link(client, reference_number, TANTO)
+    entries = wait_for_anchors(client, reference_number)
+    assert entries >= 2
+
+    # No export exists yet, so comparing with an earlier export cannot find this edit.
+    table().update_item(
+        Key={"PK": f"APPLICATION#{reference_number}", "SK": "META"},
+        UpdateExpression="SET history[1].#actor = :actor",
+        ExpressionAttributeNames={"#actor": "actor"},
+        ExpressionAttributeValues={":actor": "approver:someone-else"},
+    )
+    trail = audit(client, reference_number)
+    export = tmp_path / "audit.json"
+    export.write_text(json.dumps(trail, ensure_ascii=False), encoding="utf-8")
+    copy = tmp_path / "anchors"
+    copy.mkdir()
+    for key in anchor_keys(client, reference_number):
+        s3_client().download_file(anchor_bucket(client), key, str(copy / key.rsplit("/", 1)[1]))
+    chain_only = run_audit_verify(str(export))
+    against_bucket = run_audit_verify(str(export), "--anchors", f"s3://{anchor_bucket(client)}")
+    against_copy = run_audit_verify(str(export), "--anchors-dir", str(copy))
+
+    assert trail["anchors"]["verified"] is False
+    assert trail["anchors"]["matched"] == [0]
+    assert trail["anchors"]["mismatched"] == list(range(1, len(trail["entries"])))
+    assert trail["anchors"]["first_problem"] == {"index": 1, "reason": "hash differs from its anchor"}
+    assert chain_only.returncode == 0, chain_only.stdout + chain_only.stderr
+    assert against_bucket.returncode == 1, against_bucket.stdout + against_bucket.stderr
+    assert against_bucket.stdout.startswith("broken: entry 1: hash differs from its anchor")
+    assert against_copy.returncode == 1, against_copy.stdout + against_copy.stderr
+    assert against_copy.stdout.startswith("broken: entry 1: hash differs from its anchor")
+
+
+def test_locked_anchor_not_replaceable(client: Any) -> None:
+    application = submit_notification(client)
+    reference_number = application["reference_number"]
+    wait_until(lambda: f"anchors/{reference_number}/000000.json" in anchor_keys(client, reference_number))
+    s3 = s3_client()
+    bucket = anchor_bucket(client)
+    key = f"anchors/{reference_number}/000000.json"
+    original = s3.list_object_versions(Bucket=bucket, Prefix=key)["Versions"][0]
+    body = s3.get_object(Bucket=bucket, Key=key)["Body"].read()
+    forged = json.dumps({**json.loads(body), "hash": "f" * 64}).encode()
+
+    with pytest.raises(ClientError) as conditional:
+        s3.put_object(Bucket=bucket, Key=key, Body=forged, IfNoneMatch="*")
+    with pytest.raises(ClientError) as deletion:
+        s3.delete_object(Bucket=bucket, Key=key, VersionId=original["VersionId"])
+    # In AWS the bucket policy denies a put without If-None-Match. moto applies no
+    # bucket policies, so here it adds a newer version over the locked one.
+    s3.put_object(Bucket=bucket, Key=key, Body=forged)
+    trail = audit(client, reference_number)
+
+    assert conditional.value.response["Error"]["Code"] == "PreconditionFailed"
+    assert deletion.value.response["Error"]["Code"] == "AccessDenied"
+    assert s3.get_object(Bucket=bucket, Key=key, VersionId=original["VersionId"])["Body"].read() == body
+    assert 0 in trail["anchors"]["matched"]
+    assert trail["anchors"]["overwritten"] == [0]
+    assert trail["anchors"]["verified"] is False

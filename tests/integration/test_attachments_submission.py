@@ -16,7 +16,6 @@ from tests import attachment_samples as samples
 from tests.integration.attachments_helpers import (
     accepted_upload_id,
     cook_licence_files,
-    hunting_open,
     request_upload,
     upload,
 )
@@ -137,7 +136,7 @@ def test_staff_download_japanese_name(client: Any) -> None:
     assert "X-Amz-Expires=60" in redirect.headers["Location"]
     assert download.status_code == 200
     assert disposition.startswith("attachment;")
-    assert 'filename="___ (1).pdf"' in disposition
+    assert 'filename="(1).pdf"' in disposition
     assert "filename*=UTF-8''" in disposition
     assert unquote(disposition.split("filename*=UTF-8''")[1]) == "申請書 (1).pdf"
     assert download.content == samples.pdf()

@@ -17,7 +17,6 @@ from madoguchi.i18n import translate_all
 from tests import attachment_samples as samples
 from tests.integration.attachments_helpers import (
     ACCEPTED_FILES,
-    hunting_open,
     request_upload,
     upload,
     wait_until_checked,

@@ -236,3 +236,12 @@ def test_rejection_issues_non_acceptance_notice(client: Any) -> None:
         lambda m: application["reference_number"] in m["subject"] and m["attachments"]
     )
     assert mail["attachments"][0]["sha256"] == hashlib.sha256(pdf).hexdigest()
+
+
+@pytest.mark.parametrize("upload", [b"%PDF-1.4\n%%EOF\n", "請求書です".encode()])
+def test_file_without_code_not_notice(client: Any, upload: bytes) -> None:
+    response = upload_for_verification(client, upload)
+
+    assert response.status_code == 422
+    assert 'data-outcome="no_code_in_file"' in response.text
+    assert "may not be a notice" in response.text

@@ -118,7 +118,8 @@ def test_card_journey_to_completed(client: Any) -> None:
     receipt = client.get(f"/api/applications/{reference}/receipt", headers={"Authorization": f"Bearer {token}"})
     assert receipt.status_code == 200
     assert receipt.json()["amount"] == 5600
-    assert receipt.json()["method_label"]["ja"] == "クレジットカード"
+    assert [r["amount"] for r in receipt.json()["receipts"]] == [5600]
+    assert receipt.json()["receipts"][0]["method_label"]["ja"] == "クレジットカード"
     page = client.get(f"/status/{reference}/receipt")
     assert page.status_code == 200
     assert "領収書" in page.text
@@ -386,7 +387,7 @@ def test_refund_on_withdrawal_once(client: Any) -> None:
     client.wait_for_status(reference, token, "under_review")
     record_status(reference, "withdrawn", "withdrawn", decision={"actor": "applicant"})
 
-    results: list[str | None] = []
+    results: list[list[str] | str] = []
     barrier = threading.Barrier(4)
 
     def withdraw_refund() -> None:
@@ -402,7 +403,7 @@ def test_refund_on_withdrawal_once(client: Any) -> None:
     for thread in threads:
         thread.join(timeout=30)
 
-    refund_ids = [r for r in results if r and r.startswith("re_")]
+    refund_ids = [refund_id for r in results if isinstance(r, list) for refund_id in r]
     assert len(results) == 4
     assert len(refund_ids) == 1
     intent_id = simulator(client).sessions[payment["session_id"]]["payment_intent"]

@@ -49,7 +49,9 @@ def test_own_files_pass_the_check(client: Any) -> None:
 
     assert as_resubmission.status_code == 200, as_resubmission.text
     assert as_resubmission.json()["answers"]["phone"] == "090-1234-5678"
-    assert as_resubmission.json()["fee"] == {"amount": 5600, "currency": "JPY"}
+    assert as_resubmission.json()["fee"] == {
+        "amount": 5600, "currency": "JPY", "paid_amount": 5600, "amount_due": 0, "refund_amount": 0,
+    }
     # The same files in a new application are someone else's attachments.
     assert as_new_application.status_code == 422
     assert {error["code"] for error in as_new_application.json()["errors"]} == {"attachments.upload_used"}
@@ -128,3 +130,28 @@ def test_completion_mail_omits_old_comment(client: Any) -> None:
     assert comment not in completed_mail["text"]
     assert len(received_mails) == 2
     assert sum("修正した申請（第2版）を受け付けました" in mail["text"] for mail in received_mails) == 1
+
+
+def test_audit_wrong_staff_token_named(client: Any) -> None:
+    application = submit_notification(client)
+    path = f"/api/applications/{application['reference_number']}/audit"
+
+    missing = client.get(path)
+    wrong = client.get(path, headers=bearer("not-the-staff-token"))
+
+    assert missing.status_code == 401
+    assert missing.json()["error"] == "staff_token_required"
+    assert wrong.status_code == 401
+    assert wrong.json()["error"] == "staff_token_invalid"
+    assert "STAFF_API_TOKEN" in wrong.json()["message"]["ja"]
+
+
+def test_answers_carry_return_comment(client: Any) -> None:
+    application, _ = returned_cook_licence(client)
+
+    response = client.get(
+        f"/api/applications/{application['reference_number']}/answers", headers=bearer(application["access_token"])
+    )
+
+    assert response.status_code == 200
+    assert response.json()["return_comment"] == "電話番号を確認してください。"

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import pytest
-
 from madoguchi.procedures import get_procedure
 from madoguchi.procedures.display import display_answer
 

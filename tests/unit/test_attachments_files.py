@@ -50,12 +50,26 @@ def test_with_extension() -> None:
     assert with_extension("scan", ".pdf") == "scan.pdf"
 
 
+@pytest.mark.parametrize(
+    ("name", "expected"),
+    [
+        ("調理師免許 許可証_2026-52F9-J5BY.pdf", "2026-52F9-J5BY.pdf"),
+        ("診断書.pdf", "file.pdf"),
+        ("scan 1.pdf", "scan 1.pdf"),
+    ],
+)
+def test_disposition_fallback_readable(name: str, expected: str) -> None:
+    header = attachment_disposition(name)
+
+    assert header.split('filename="')[1].split('"')[0] == expected
+
+
 def test_disposition_japanese_name() -> None:
     header = attachment_disposition('申請書 "1".pdf')
 
     fallback = header.split('filename="')[1].split('"')[0]
     assert header.startswith("attachment; ")
-    assert fallback == "___ _1_.pdf"
+    assert fallback == "1_.pdf"
     assert header.isascii()
     assert unquote(header.split("filename*=UTF-8''")[1]) == '申請書 "1".pdf'
 

@@ -128,7 +128,7 @@ def test_longer_chain_extends_earlier() -> None:
 def run_verify(*arguments: str) -> subprocess.CompletedProcess[str]:
     return subprocess.run(
         [sys.executable, "-m", "madoguchi.audit", "verify", *arguments],
-        capture_output=True, text=True, timeout=60,
+        capture_output=True, text=True, timeout=60, check=False,
     )
 
 
@@ -163,3 +163,27 @@ def test_command_unreadable_file(tmp_path: Path) -> None:
 
     assert result.returncode == 2
     assert "cannot read" in result.stderr
+
+
+@pytest.mark.parametrize("content", ["[]", '"text"', "42"])
+def test_command_not_an_export(tmp_path: Path, content: str) -> None:
+    path = tmp_path / "audit.json"
+    path.write_text(content, encoding="utf-8")
+
+    result = run_verify(str(path))
+
+    assert result.returncode == 1
+    assert result.stdout.startswith("broken: the file is not an audit export")
+    assert "Traceback" not in result.stderr
+
+
+def test_command_wrong_head_not_entry(tmp_path: Path) -> None:
+    document = audit_export(record_with_history())
+    document["head"] = "0" * 64
+    path = tmp_path / "audit.json"
+    path.write_text(json.dumps(document, ensure_ascii=False), encoding="utf-8")
+
+    result = run_verify(str(path))
+
+    assert result.returncode == 1
+    assert result.stdout.startswith("broken: 'head' does not match")

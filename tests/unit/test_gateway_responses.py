@@ -5,9 +5,9 @@ from __future__ import annotations
 import json
 
 import pytest
+from madoguchi.i18n import translate_all
 
 from infra.local.provision import load_template
-from madoguchi.i18n import translate_all
 
 EXPECTED = {
     "MISSING_AUTHENTICATION_TOKEN": ("not_found", "api.gateway_not_found"),

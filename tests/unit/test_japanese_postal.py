@@ -4,13 +4,8 @@ from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 from madoguchi.i18n import load_catalog, translate
-from madoguchi.japanese import (
-    InputError,
-    PostalAddress,
-    format_postal_code,
-    lookup_postal_code,
-    parse_postal_code,
-)
+from madoguchi.japanese import InputError, format_postal_code, parse_postal_code
+from madoguchi.japanese.postal_lookup import PostalAddress, lookup_postal_code
 
 
 def assert_renders_in_both_locales(error: InputError) -> None:

@@ -3,10 +3,8 @@
 from __future__ import annotations
 
 import uuid
-from collections.abc import Iterator
 from datetime import UTC, datetime
 
-import boto3
 import pytest
 from madoguchi.applications import repository
 from madoguchi.applications.lifecycle import record_status

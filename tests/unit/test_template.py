@@ -69,6 +69,7 @@ def test_cfn_lint_no_errors() -> None:
         capture_output=True,
         text=True,
         timeout=240,
+        check=False,
     )
 
     errors = [line for line in result.stdout.splitlines() if ":E" in line]
@@ -218,3 +219,65 @@ def test_table_encrypted_with_pitr(resources: dict[str, Any]) -> None:
     assert properties["SSESpecification"]["SSEEnabled"] is True
     assert properties["PointInTimeRecoverySpecification"]["PointInTimeRecoveryEnabled"] is True
     assert properties["TimeToLiveSpecification"]["AttributeName"] == "expires_at_epoch"
+
+
+# Functions whose code appends history entries, so each writes the entries' audit anchors.
+ANCHOR_WRITERS = {
+    "ApiFunction", "UpdateStatusFunction", "RequestApprovalFunction", "CheckAttachmentsFunction",
+    "IdentityFunction", "IdentityCheckFunction", "PaymentsFunction", "PaymentTaskFunction",
+    "ReconcilePaymentsFunction", "CorrectionsFunction",
+}
+
+
+def allow_statements(resources: dict[str, Any]) -> list[tuple[str, dict[str, Any]]]:
+    """Return every Allow statement of the functions' inline policies and of managed policies."""
+    found = []
+    for name, resource in resources.items():
+        if resource["Type"] == "AWS::Serverless::Function":
+            for policy in resource["Properties"].get("Policies", []):
+                if isinstance(policy, dict):
+                    found += [(name, statement) for statement in policy.get("Statement", [])]
+        elif resource["Type"] == "AWS::IAM::ManagedPolicy":
+            found += [(name, statement) for statement in resource["Properties"]["PolicyDocument"]["Statement"]]
+    return [(name, statement) for name, statement in found if statement.get("Effect") == "Allow"]
+
+
+def test_anchor_bucket_compliance_lock(resources: dict[str, Any]) -> None:
+    properties = resources["AuditAnchorsBucket"]["Properties"]
+
+    assert properties["ObjectLockEnabled"] is True
+    assert properties["ObjectLockConfiguration"] == {
+        "ObjectLockEnabled": "Enabled",
+        "Rule": {"DefaultRetention": {"Mode": "COMPLIANCE", "Years": {"Ref": "AuditAnchorRetentionYears"}}},
+    }
+    assert properties["VersioningConfiguration"] == {"Status": "Enabled"}
+    assert resources["AuditAnchorsBucket"]["DeletionPolicy"] == "Retain"
+
+
+def test_anchor_retention_default(template: dict[str, Any]) -> None:
+    assert template["Parameters"]["AuditAnchorRetentionYears"]["Default"] == 10
+
+
+def test_anchor_bucket_in_environment(template: dict[str, Any]) -> None:
+    variables = template["Globals"]["Function"]["Environment"]["Variables"]
+
+    assert variables["AUDIT_ANCHORS_BUCKET"] == {"Ref": "AuditAnchorsBucket"}
+
+
+def test_anchor_writers_have_policy(resources: dict[str, Any]) -> None:
+    holders = {
+        name for name, resource in resources.items()
+        if resource["Type"] == "AWS::Serverless::Function"
+        and {"Ref": "AuditAnchorWriterPolicy"} in resource["Properties"].get("Policies", [])
+    }
+
+    assert holders == ANCHOR_WRITERS
+
+
+def test_no_function_deletes_anchors(resources: dict[str, Any]) -> None:
+    for name, statement in allow_statements(resources):
+        if "AuditAnchorsBucket" not in json.dumps(statement["Resource"]):
+            continue
+        actions = statement["Action"] if isinstance(statement["Action"], list) else [statement["Action"]]
+
+        assert set(actions) <= {"s3:PutObject", "s3:GetObject", "s3:GetObjectVersion", "s3:ListBucketVersions"}, name

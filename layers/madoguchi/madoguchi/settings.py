@@ -52,6 +52,11 @@ class Settings(EnvironmentSettings):
     uploads_bucket: str = Field(
         default="", description="S3 bucket of attachments (quarantine/ and accepted/ prefixes)"
     )
+    audit_anchors_bucket: str = Field(
+        default="",
+        description="S3 bucket with Object Lock that keeps a write-once anchor of every history "
+        "entry's hash; empty writes no anchors",
+    )
     uploads_origin: str = Field(
         default="",
         description="Origin that browsers POST attachments to; added to the CSP connect-src",

@@ -38,6 +38,7 @@ def record_status(
         step_title=decision.get("step_title"),
         answers_version=decision.get("answers_version"),
         acting_as=decision.get("acting_as"),
+        approver_emails=decision.get("approver_emails"),
     )
     try:
         return repository.transition_application(reference_number, target, entry)

@@ -25,6 +25,13 @@ class HistoryEntry(BaseModel):
     answers_version: int | None = None
     # How the approver acted: "代理" (a substitute) or "escalation" (after the deadline).
     acting_as: str | None = None
+    # Staff addresses that the deciding approval link was sent to, for the audit trail.
+    approver_emails: list[str] | None = None
+    # Fee in yen before and after a resubmission that changed it.
+    previous_fee_amount: int | None = None
+    fee_amount: int | None = None
+    # Yen that the entry moved, such as the difference refunded after a correction.
+    amount: int | None = None
 
 
 class ApplicationRecord(BaseModel):

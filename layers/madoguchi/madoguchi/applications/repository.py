@@ -23,6 +23,7 @@ from botocore.exceptions import ClientError
 from madoguchi import aws
 from madoguchi.applications.models import ApplicationRecord, ApprovalTask, HistoryEntry
 from madoguchi.applications.status import ApplicationStatus, sources_of
+from madoguchi.audit.anchors import anchor_entries
 from madoguchi.settings import get_settings
 
 
@@ -55,7 +56,10 @@ def _is_condition_failure(exc: ClientError) -> bool:
 
 
 def save_new_application(record: ApplicationRecord) -> None:
-    """Insert an application; reference numbers are random, so a collision is an error."""
+    """Insert an application and anchor its first history entries.
+
+    Reference numbers are random, so a collision is an error.
+    """
     item = {
         **_application_key(record.reference_number),
         **record.model_dump(mode="json", exclude_none=True),
@@ -63,6 +67,7 @@ def save_new_application(record: ApplicationRecord) -> None:
         "GSI1SK": f"{record.created_at.isoformat()}#{record.reference_number}",
     }
     _table().put_item(Item=item, ConditionExpression="attribute_not_exists(PK)")
+    anchor_entries(ApplicationRecord.model_validate(item), first_index=0)
 
 
 def get_application(reference_number: str) -> ApplicationRecord:
@@ -82,6 +87,9 @@ def transition_application(
     reference_number: str, target: ApplicationStatus, entry: HistoryEntry, **updates: Any
 ) -> ApplicationRecord:
     """Move an application to ``target`` and append ``entry`` to its history, atomically.
+
+    The entry's audit anchor is written afterwards, and a failed anchor write is
+    logged, not raised.
 
     Raises:
         InvalidTransition: the current status does not allow ``target`` (or the
@@ -118,13 +126,16 @@ def transition_application(
         if _is_condition_failure(exc):
             raise InvalidTransition(f"{reference_number} cannot move to {target}") from exc
         raise
-    return ApplicationRecord.model_validate(response["Attributes"])
+    record = ApplicationRecord.model_validate(response["Attributes"])
+    # ALL_NEW is the item right after this update, so its last entry is ``entry``.
+    anchor_entries(record, first_index=len(record.history) - 1)
+    return record
 
 
 def append_history(
     reference_number: str, entry: HistoryEntry, expected_status: ApplicationStatus, **updates: Any
 ) -> None:
-    """Append a history entry without changing the status.
+    """Append a history entry without changing the status, then write its audit anchor.
 
     Raises:
         InvalidTransition: the application is no longer in ``expected_status``.
@@ -141,17 +152,20 @@ def append_history(
         values[f":u{index}"] = value
         assignments.append(f"#u{index} = :u{index}")
     try:
-        _table().update_item(
+        response = _table().update_item(
             Key=_application_key(reference_number),
             UpdateExpression="SET " + ", ".join(assignments),
             ConditionExpression="#status = :expected",
             ExpressionAttributeNames=names,
             ExpressionAttributeValues=values,
+            ReturnValues="ALL_NEW",
         )
     except ClientError as exc:
         if _is_condition_failure(exc):
             raise InvalidTransition(f"{reference_number} is not {expected_status}") from exc
         raise
+    record = ApplicationRecord.model_validate(response["Attributes"])
+    anchor_entries(record, first_index=len(record.history) - 1)
 
 
 def save_approval_task(task: ApprovalTask) -> None:

@@ -10,7 +10,7 @@ from typing import Any
 
 from madoguchi.applications import repository, storage, tokens
 from madoguchi.applications.models import ApplicationRecord, HistoryEntry
-from madoguchi.applications.status import ApplicationStatus, event_label, status_label
+from madoguchi.applications.status import ApplicationStatus, history_label, status_label
 from madoguchi.attachments.service import attach_uploads, attachment_errors
 from madoguchi.i18n import normalize_locale, translate_all
 from madoguchi.procedures import ProcedureDefinition, get_procedure
@@ -198,11 +198,25 @@ def status_view(record: ApplicationRecord) -> dict[str, Any]:
                 "at": entry.at.isoformat(),
                 "event": entry.event,
                 "status": entry.status.value,
-                "label": event_label(entry.event, step=entry.step_title or ""),
+                "label": _history_label(entry, definition),
                 "comment": entry.comment,
             }
             for entry in record.history
         ],
+    }
+
+
+def _history_label(entry: HistoryEntry, definition: ProcedureDefinition) -> dict[str, str]:
+    """Return the entry's label with the route step named in each language of the definition.
+
+    The entry stores the Japanese step title only, so the English label looks the step up.
+    """
+    step = next((step for step in definition.approval_route.steps if step.id == entry.step_id), None)
+    if step is None:
+        return history_label(entry)
+    return {
+        locale: history_label(entry.model_copy(update={"step_title": step.title.get(locale)}))[locale]
+        for locale in ("ja", "en")
     }
 
 

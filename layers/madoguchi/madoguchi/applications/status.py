@@ -3,8 +3,12 @@
 from __future__ import annotations
 
 from enum import StrEnum
+from typing import TYPE_CHECKING
 
 from madoguchi.i18n import translate_all
+
+if TYPE_CHECKING:
+    from madoguchi.applications.models import HistoryEntry
 
 
 class ApplicationStatus(StrEnum):
@@ -77,3 +81,13 @@ def status_label(status: ApplicationStatus | str) -> dict[str, str]:
 
 def event_label(event: str, **params: object) -> dict[str, str]:
     return translate_all(f"status.event_{event}", **params)
+
+
+def history_label(entry: HistoryEntry) -> dict[str, str]:
+    """Return the label of a history entry; a resubmission that changed the fee names both amounts."""
+    if entry.event == "resubmitted" and entry.fee_amount is not None and entry.previous_fee_amount is not None:
+        return event_label(
+            "resubmitted_fee_changed", before=f"{entry.previous_fee_amount:,}", after=f"{entry.fee_amount:,}"
+        )
+    amount = f"{entry.amount:,}" if entry.amount is not None else ""
+    return event_label(entry.event, step=entry.step_title or "", amount=amount)

@@ -40,7 +40,7 @@ class ApprovalTaskNotFound(LookupError):
     """No approval task has this id."""
 
 
-__all__ = ["ApproverNotConfigured", "ApprovalTaskNotFound", "DECISIONS", "approval_view", "decide"]
+__all__ = ["DECISIONS", "ApprovalTaskNotFound", "ApproverNotConfigured", "approval_view", "decide"]
 
 
 @dataclass(frozen=True)
@@ -224,6 +224,7 @@ def decide(
         "step_title": step.title.ja,
         "actor": actor,
         "acting_as": task.acting_as,
+        "approver_emails": list(task.approver_emails),
         "answers_version": version,
         "next_step_index": task.step_index + 1,
         "route_complete": route_complete,
@@ -280,6 +281,7 @@ def _append_decision_history(
             step_title=step.title.ja,
             answers_version=task.answers_version,
             acting_as=task.acting_as,
+            approver_emails=list(task.approver_emails),
         ),
         expected_status=ApplicationStatus.UNDER_REVIEW,
     )

@@ -39,6 +39,10 @@ def attachment_disposition(file_name: str) -> str:
     RFC 6266 section 4.3: ``filename`` carries an ASCII approximation for old clients,
     ``filename*`` (RFC 5987 ext-value) the exact name.
     """
-    fallback = _UNSAFE_IN_QUOTED.sub("_", file_name) or "file"
+    # Each run of characters that cannot be quoted becomes one "_", without leading ones,
+    # so 調理師免許_2026-52F9-J5BY.pdf falls back to 2026-52F9-J5BY.pdf.
+    fallback = re.sub("_+", "_", _UNSAFE_IN_QUOTED.sub("_", file_name)).lstrip("_ ")
+    if not fallback or fallback.startswith("."):
+        fallback = "file" + fallback
     encoded = quote(file_name, safe="")
     return f"attachment; filename=\"{fallback}\"; filename*=UTF-8''{encoded}"

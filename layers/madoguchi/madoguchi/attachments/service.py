@@ -1,4 +1,7 @@
-"""Create uploads, check arrived files, and check the uploads that answers refer to."""
+"""Create uploads, check the uploads that answers refer to, and give staff download links.
+
+The checks of a file that arrives in the bucket are in madoguchi.attachments.quarantine.
+"""
 
 from __future__ import annotations
 
@@ -10,16 +13,14 @@ from typing import Any
 from urllib.parse import quote
 
 from aws_lambda_powertools import Logger
-from botocore.exceptions import ClientError
 
 from madoguchi import aws
 from madoguchi.attachments import repository
-from madoguchi.attachments.files import attachment_disposition, clean_file_name, with_extension
+from madoguchi.attachments.files import attachment_disposition, clean_file_name
 from madoguchi.attachments.models import (
     ACCEPTED_PREFIX,
     KIND_BY_CONTENT_TYPE,
     QUARANTINE_PREFIX,
-    RejectionReason,
     UploadRecord,
     UploadState,
 )
@@ -31,8 +32,6 @@ from madoguchi.settings import get_settings
 logger = Logger(child=True)
 
 MEBIBYTE = 1024 * 1024
-# filetype reads at most this many bytes to recognise a file.
-_MAGIC_BYTES = 262
 # The tag that the bucket's lifecycle rule uses to expire accepted files of
 # applications that were never sent.
 ATTACHED_TAG = "attached"
@@ -64,7 +63,7 @@ class UploadRequest:
     size: int
 
 
-def _bucket() -> str:
+def uploads_bucket() -> str:
     bucket = get_settings().uploads_bucket
     if not bucket:
         raise RuntimeError("UPLOADS_BUCKET is not set; the template sets it for every function")
@@ -145,7 +144,7 @@ def create_upload(request: UploadRequest, now: datetime | None = None) -> dict[s
         *({name: value} for name, value in fields.items()),
     ]
     post = _presigning_client().generate_presigned_post(
-        Bucket=_bucket(),
+        Bucket=uploads_bucket(),
         Key=key,
         Fields=fields,
         Conditions=conditions,
@@ -201,89 +200,6 @@ def _accept_list(accept: list[str]) -> str:
 
 def _megabytes(size: int) -> str:
     return f"{size / MEBIBYTE:g}"
-
-
-# --- Checks on arrival ---------------------------------------------------------------
-
-
-def check_uploaded_object(key: str, now: datetime | None = None) -> str:
-    """Check one object that arrived under ``quarantine/`` and accept or reject it.
-
-    Safe to run twice for the same object: only a pending upload changes, through a
-    conditional write, and a missing object means an earlier run finished. Returns
-    the outcome (``accepted``, ``rejected``, ``duplicate`` or ``unknown``).
-    """
-    from madoguchi.attachments.inspection import FileRejected, check_file, detect_kind
-
-    now = now or datetime.now(UTC)
-    if not key.startswith(QUARANTINE_PREFIX):
-        return "unknown"
-    upload_id = key.removeprefix(QUARANTINE_PREFIX)
-    s3 = aws.client("s3")
-    bucket = _bucket()
-    record = repository.get_upload(upload_id)
-    if record is None:
-        # Nothing created this key through POST /api/uploads, so nobody may use it.
-        logger.warning("object without upload record deleted", extra={"upload_id": upload_id})
-        s3.delete_object(Bucket=bucket, Key=key)
-        return "unknown"
-    if record.state is not UploadState.PENDING:
-        return "duplicate"
-
-    try:
-        head = s3.head_object(Bucket=bucket, Key=key)
-    except ClientError as exc:
-        if exc.response["Error"]["Code"] in ("404", "NoSuchKey", "NotFound"):
-            return "duplicate"
-        raise
-    size = int(head["ContentLength"])
-    # S3 enforces the presigned POST's content-length-range; it is checked again
-    # here because a policy can be misconfigured and moto does not enforce it.
-    if size == 0:
-        return _reject(record, RejectionReason.EMPTY_FILE, now)
-    if size > record.max_size:
-        return _reject(record, RejectionReason.TOO_LARGE, now)
-
-    data = s3.get_object(Bucket=bucket, Key=key)["Body"].read(record.max_size + 1)
-    kind = detect_kind(data[:_MAGIC_BYTES])
-    if kind is None or kind not in record.accept:
-        return _reject(record, RejectionReason.TYPE_NOT_ALLOWED, now)
-    if kind != KIND_BY_CONTENT_TYPE.get(record.content_type):
-        return _reject(record, RejectionReason.TYPE_MISMATCH, now)
-    try:
-        checked = check_file(data, kind)
-    except FileRejected as exc:
-        return _reject(record, exc.reason, now)
-
-    accepted_key = f"{ACCEPTED_PREFIX}{upload_id}"
-    download_name = with_extension(record.file_name, checked.extension)
-    s3.put_object(
-        Bucket=bucket,
-        Key=accepted_key,
-        Body=checked.body,
-        ContentType=checked.content_type,
-        Metadata={"upload-id": upload_id, "original-name": quote(record.file_name, safe="")},
-        Tagging=f"{ATTACHED_TAG}=false",
-    )
-    try:
-        repository.mark_accepted(
-            upload_id, accepted_key, checked.content_type, len(checked.body), download_name, now
-        )
-    except repository.UploadNotPending:
-        return "duplicate"
-    s3.delete_object(Bucket=bucket, Key=key)
-    logger.info("upload accepted", extra={"upload_id": upload_id, "kind": kind})
-    return "accepted"
-
-
-def _reject(record: UploadRecord, reason: RejectionReason, now: datetime) -> str:
-    aws.client("s3").delete_object(Bucket=_bucket(), Key=record.quarantine_key)
-    try:
-        repository.mark_rejected(record.upload_id, reason, now)
-    except repository.UploadNotPending:
-        return "duplicate"
-    logger.info("upload rejected", extra={"upload_id": record.upload_id, "reason": reason.value})
-    return "rejected"
 
 
 # --- Answers that refer to uploads -----------------------------------------------------
@@ -356,7 +272,7 @@ def attach_uploads(definition: ProcedureDefinition, answers: dict[str, Any], ref
         except repository.UploadNotAttachable:
             raise AnswersInvalid([_attachment_error(field_id, "attachments.upload_used", upload_id)]) from None
         s3.put_object_tagging(
-            Bucket=_bucket(),
+            Bucket=uploads_bucket(),
             Key=f"{ACCEPTED_PREFIX}{upload_id}",
             Tagging={"TagSet": [{"Key": ATTACHED_TAG, "Value": "true"}]},
         )
@@ -407,7 +323,7 @@ def download_url(task_id: str, upload_id: str, now: datetime | None = None) -> s
     return _presigning_client().generate_presigned_url(
         "get_object",
         Params={
-            "Bucket": _bucket(),
+            "Bucket": uploads_bucket(),
             "Key": record.accepted_key,
             "ResponseContentDisposition": attachment_disposition(record.download_name or record.file_name),
             "ResponseContentType": record.accepted_content_type or "application/octet-stream",

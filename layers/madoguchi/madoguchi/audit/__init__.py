@@ -1,4 +1,8 @@
-"""Audit trail: the application's history exported as a SHA-256 hash chain, and its check."""
+"""Audit trail: the application's history exported as a SHA-256 hash chain, and its check.
+
+``audit.anchors`` stores each entry's hash write-once in S3 when the entry is appended;
+``audit.anchor_check`` compares an export with those anchors.
+"""
 
 from madoguchi.audit.chain import (
     GENESIS_HASH,

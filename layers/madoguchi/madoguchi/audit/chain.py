@@ -5,9 +5,14 @@ Entry ``i`` stores ``hash_i = SHA-256(canonical JSON of {"index": i, "entry": â€
 is UTF-8 with sorted keys, no spaces and no ASCII escaping, so any tool can recompute
 it. Changing, inserting, deleting or reordering an entry breaks every hash after it.
 
-NOTE: a chain proves that an export was not edited after it was made. An edit of the
-DynamoDB record before an export is detected only by comparing with an earlier
-export (``verify --previous``), until chain heads are kept in write-once storage.
+A chain alone proves only that an export was not edited after it was made. An edit
+of the DynamoDB record before an export shows against the write-once anchors that
+``audit.anchors`` stores when each entry is appended (``verify --anchors``), or
+against an earlier export (``verify --previous``).
+
+NOTE: an entry whose anchor write failed (logged, reported as "not anchored") is
+covered only by the anchors of later entries, whose hashes include it. An edit of
+it goes unnoticed by the anchors while no later entry is anchored.
 """
 
 from __future__ import annotations
@@ -77,7 +82,8 @@ def audit_export(record: ApplicationRecord, now: datetime | None = None) -> dict
 
 @dataclass(frozen=True)
 class ChainVerification:
-    """Result of a check; ``broken_index`` is the first entry that fails, if any."""
+    """Result of a check; ``broken_index`` is the first entry that fails, or None when
+    the problem is not in one entry (not an export, wrong head)."""
 
     valid: bool
     entries: int
@@ -92,9 +98,11 @@ def verify_chain(document: dict[str, Any], previous: dict[str, Any] | None = Non
     be an unchanged prefix of this one, which detects an edit of the stored record
     between the two exports.
     """
+    if not isinstance(document, dict):
+        return ChainVerification(False, 0, None, "the file is not an audit export (expected a JSON object)")
     entries = document.get("entries")
     if not isinstance(entries, list):
-        return ChainVerification(False, 0, 0, "the document has no 'entries' list")
+        return ChainVerification(False, 0, None, "the document has no 'entries' list")
 
     expected_previous = GENESIS_HASH
     for position, item in enumerate(entries):
@@ -107,13 +115,15 @@ def verify_chain(document: dict[str, Any], previous: dict[str, Any] | None = Non
         expected_previous = item["hash"]
 
     if document.get("head") != expected_previous:
-        return ChainVerification(False, len(entries), len(entries), "head does not match the last hash")
+        return ChainVerification(False, len(entries), None, "'head' does not match the last entry's hash")
     if previous is not None:
         return _verify_prefix(document, previous)
     return ChainVerification(True, len(entries))
 
 
 def _verify_prefix(document: dict[str, Any], previous: dict[str, Any]) -> ChainVerification:
+    if not isinstance(previous, dict):
+        return ChainVerification(False, len(document["entries"]), None, "the earlier file is not an audit export")
     earlier = previous.get("entries") or []
     entries = document["entries"]
     if previous.get("reference_number") != document.get("reference_number"):

@@ -56,7 +56,16 @@ def current_answers(reference_number: str, token: str | None) -> dict[str, Any]:
         "status": record.status.value,
         "answers_version": record.answers_version,
         "answers": document["answers"],
+        "return_comment": _return_comment(record),
     }
+
+
+def _return_comment(record: ApplicationRecord) -> str | None:
+    """Return the comment of the newest return for correction, or None without one."""
+    for entry in reversed(record.history):
+        if entry.event == "returned":
+            return entry.comment
+    return None
 
 
 def check_resubmission(
@@ -72,16 +81,43 @@ def check_resubmission(
         NotReturned: the application is not returned for correction.
         AnswersInvalid: the answers fail the checks of a submission.
     """
-    now = now or datetime.now(UTC)
+    record, definition, normalised = _checked_correction(reference_number, token, answers, now)
+    return {
+        "valid": True,
+        "answers": normalised,
+        "fee": _fee_preview(record.reference_number, definition.fee_amount(normalised)),
+    }
+
+
+def _checked_correction(
+    reference_number: str, token: str | None, answers: object, now: datetime | None
+) -> tuple[ApplicationRecord, Any, dict[str, Any]]:
+    """Return the returned application, its procedure and the corrected answers, checked.
+
+    Raises the same errors as ``resubmit_application`` before anything is stored.
+    """
     record = get_application_for_applicant(reference_number, token)
     if record.status != ApplicationStatus.RETURNED:
         raise NotReturned(record.status.value)
     definition = get_procedure(record.procedure_id)
-    normalised = check_answers(definition, answers, now, resubmission_of=record.reference_number)
+    normalised = check_answers(
+        definition, answers, now or datetime.now(UTC), resubmission_of=record.reference_number
+    )
+    return record, definition, normalised
+
+
+def _fee_preview(reference_number: str, fee_amount: int) -> dict[str, Any]:
+    """Return the corrected fee with what was paid, what is then due and what is refunded, in yen."""
+    from madoguchi.payments.balance import fee_balance
+    from madoguchi.payments.repository import list_payments
+
+    balance = fee_balance(fee_amount, list_payments(reference_number))
     return {
-        "valid": True,
-        "answers": normalised,
-        "fee": {"amount": definition.fee_amount(normalised), "currency": "JPY"},
+        "amount": fee_amount,
+        "currency": "JPY",
+        "paid_amount": balance.kept_amount,
+        "amount_due": balance.due,
+        "refund_amount": balance.overpaid,
     }
 
 
@@ -93,6 +129,11 @@ def resubmit_application(
     Earlier versions stay in S3 unchanged: the new version is written only if its key
     does not exist yet. The new execution is named ``<reference>-v<n>``.
 
+    The fee is computed again from the corrected answers. A changed fee is stored on
+    the application and in the history entry. A lower fee gets the difference refunded
+    here (the payment stage of the new run retries a failed refund), and a higher fee
+    makes that stage ask for the difference only.
+
     Raises:
         ApplicationAccessDenied: unknown number or wrong token.
         NotReturned: the application is not returned for correction.
@@ -100,11 +141,7 @@ def resubmit_application(
         VersionConflict: a concurrent resubmission stored this version first.
     """
     now = now or datetime.now(UTC)
-    record = get_application_for_applicant(reference_number, token)
-    if record.status != ApplicationStatus.RETURNED:
-        raise NotReturned(record.status.value)
-    definition = get_procedure(record.procedure_id)
-    normalised = check_answers(definition, answers, now, resubmission_of=record.reference_number)
+    record, definition, normalised = _checked_correction(reference_number, token, answers, now)
 
     version = record.answers_version + 1
     key = storage.answers_key(definition.id, record.reference_number, version)
@@ -120,37 +157,59 @@ def resubmit_application(
             "submitted_at": now.isoformat(),
         },
     )
+    # NOTE: the fee follows the procedure definition loaded now, so a correction made
+    # after the definition's fee changed (a new fiscal year) is charged the new fee.
+    fee_amount = definition.fee_amount(normalised)
+    fee_changed = fee_amount != record.fee_amount
     entry = HistoryEntry(
         at=now,
         event="resubmitted",
         status=ApplicationStatus.SUBMITTED,
         actor="applicant",
         answers_version=version,
+        previous_fee_amount=record.fee_amount if fee_changed else None,
+        fee_amount=fee_amount if fee_changed else None,
     )
     try:
         updated = repository.transition_application(
             record.reference_number, ApplicationStatus.SUBMITTED, entry,
-            answers_version=version, answers_key=key,
+            answers_version=version, answers_key=key, fee_amount=fee_amount,
         )
     except repository.InvalidTransition:
         # Withdrawn between the check above and this write; the stored version stays unused.
         raise NotReturned(repository.get_application(record.reference_number).status.value) from None
 
-    # NOTE: the fee is not recomputed from the corrected answers; the new run's payment
-    # stage sees the fee already paid. A correction that changes the fee needs staff.
+    if fee_amount < record.fee_amount:
+        _refund_overpayment(record.reference_number)
     start_application_workflow(
         record.reference_number,
         {"reference_number": record.reference_number, "procedure_id": definition.id, "step_index": 0},
         answers_version=version,
     )
     logger.info("application resubmitted",
-                extra={"reference_number": record.reference_number, "answers_version": version})
+                extra={"reference_number": record.reference_number, "answers_version": version,
+                       "previous_fee_amount": record.fee_amount, "fee_amount": fee_amount})
     return {
         "reference_number": updated.reference_number,
         "status": updated.status.value,
         "answers_version": version,
+        "fee_amount": fee_amount,
+        "previous_fee_amount": record.fee_amount,
         "resubmitted_at": now.isoformat(),
     }
+
+
+def _refund_overpayment(reference_number: str) -> None:
+    """Refund what the payments keep beyond the lowered fee; a failure is logged for the workflow to retry."""
+    from madoguchi.payments.gateway import PaymentProviderError
+    from madoguchi.payments.refunds import refund_overpayment
+    from madoguchi.payments.repository import RefundConflict
+
+    try:
+        refund_overpayment(reference_number)
+    except (PaymentProviderError, RefundConflict):
+        logger.exception("refund of the fee difference failed; the payment stage retries it",
+                         extra={"reference_number": reference_number})
 
 
 def _save_new_version(key: str, document: dict[str, Any]) -> None:
@@ -206,7 +265,7 @@ def withdraw_application(
         record.reference_number, record.answers_version, cause="withdrawn by the applicant"
     )
     closed_links = close_pending_links(record.reference_number, record.answers_version, now)
-    refund = _refund_if_allowed(record.reference_number)
+    refund_ids = _refund_if_allowed(record.reference_number)
     _notify_withdrawn(withdrawn)
     logger.info(
         "application withdrawn",
@@ -214,14 +273,14 @@ def withdraw_application(
             "reference_number": record.reference_number,
             "workflow_stopped": stopped,
             "closed_links": closed_links,
-            "refunded": refund is not None,
+            "refunded": bool(refund_ids),
         },
     )
     return {
         "reference_number": withdrawn.reference_number,
         "status": withdrawn.status.value,
         "withdrawn_at": now.isoformat(),
-        "refund_requested": refund is not None,
+        "refund_requested": bool(refund_ids),
         "workflow_stopped": stopped,
     }
 
@@ -238,19 +297,20 @@ def close_pending_links(reference_number: str, answers_version: int, now: dateti
     return sum(close_step_tasks(item, "withdrawn", now) for item in response["Items"])
 
 
-def _refund_if_allowed(reference_number: str) -> str | None:
-    """Request the refund the policy allows; a refused or failed refund is logged, not raised."""
+def _refund_if_allowed(reference_number: str) -> list[str]:
+    """Request the refunds the policy allows and return their ids; a refused or failed refund is logged."""
     from madoguchi.payments.gateway import PaymentProviderError
     from madoguchi.payments.refunds import RefundNotAllowed, refund_on_withdrawal
+    from madoguchi.payments.repository import RefundConflict
 
     try:
         return refund_on_withdrawal(reference_number)
     except RefundNotAllowed as exc:
         logger.info("no refund on withdrawal", extra={"reference_number": reference_number, "reason": str(exc)})
-    except PaymentProviderError:
+    except (PaymentProviderError, RefundConflict):
         # NOTE: a failed refund is not retried automatically; the log line is the only trace.
         logger.exception("refund on withdrawal failed", extra={"reference_number": reference_number})
-    return None
+    return []
 
 
 def _notify_withdrawn(record: ApplicationRecord) -> None:

@@ -11,23 +11,16 @@ from madoguchi.japanese.eras import format_wareki
 from madoguchi.japanese.errors import InputError
 from madoguchi.japanese.kana import is_katakana_only, normalize_furigana
 from madoguchi.japanese.phone import parse_phone_number
-from madoguchi.japanese.postal import (
-    PostalAddress,
-    format_postal_code,
-    lookup_postal_code,
-    parse_postal_code,
-)
+from madoguchi.japanese.postal import format_postal_code, parse_postal_code
 from madoguchi.japanese.text import count_characters, normalize_digits_and_hyphens
 
 __all__ = [
     "InputError",
-    "PostalAddress",
     "age_on",
     "count_characters",
     "format_postal_code",
     "format_wareki",
     "is_katakana_only",
-    "lookup_postal_code",
     "normalize_digits_and_hyphens",
     "normalize_furigana",
     "parse_date",

@@ -5,13 +5,12 @@ from __future__ import annotations
 from functools import cache
 
 from pydantic import Field
-from pydantic_settings import BaseSettings, SettingsConfigDict
+
+from madoguchi.environment import EnvironmentSettings
 
 
-class NoticeSettings(BaseSettings):
+class NoticeSettings(EnvironmentSettings):
     """Notice signing settings; the README lists them."""
-
-    model_config = SettingsConfigDict(extra="ignore", frozen=True)
 
     notice_signing_secret_arn: str = Field(
         default="",
@@ -25,4 +24,4 @@ class NoticeSettings(BaseSettings):
 
 @cache
 def get_notice_settings() -> NoticeSettings:
-    return NoticeSettings()
+    return NoticeSettings.from_environment()

@@ -36,12 +36,18 @@ UNPAID_STATES = frozenset({PaymentState.PENDING, PaymentState.PROCESSING, Paymen
 
 
 class PaymentRecord(BaseModel):
-    """The fee payment of one application; the task token never leaves the server."""
+    """One fee payment of an application; the task token never leaves the server.
+
+    Each workflow run requests what is still due: the whole fee in the first run, the
+    difference in a run after a correction that raised the fee.
+    """
 
     model_config = ConfigDict(extra="ignore", defer_build=True)
 
     reference_number: str
     procedure_id: str
+    # Answers version whose workflow run opened this payment; also part of the item key.
+    answers_version: int = 1
     state: PaymentState
     state_rank: int
     # ``created`` (Unix seconds) of the Stripe event that set the state; 0 for our own writes.
@@ -58,6 +64,9 @@ class PaymentRecord(BaseModel):
     currency_received: str | None = None
     paid_at: datetime | None = None
     resumed_at: datetime | None = None
+    # Yen of this payment requested back from Stripe so far (partial refunds add up),
+    # or the charge's ``amount_refunded`` when Stripe reports more.
+    refunded_amount: int = 0
     refund_id: str | None = None
     refund_reason: str | None = None
     refunded_at: datetime | None = None

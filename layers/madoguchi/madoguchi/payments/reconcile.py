@@ -3,7 +3,9 @@
 A webhook can be lost (endpoint down for longer than Stripe retries, a bug that
 answered 2xx without effect). The scheduled function lists recent checkout
 sessions from Stripe and passes every paid or expired one that the table has
-not recorded through ``settlement``, the same path that webhooks take.
+not recorded through ``settlement``, the same path that webhooks take. Each
+session is matched to its own payment (the first fee or the difference after a
+correction) through the session's lookup item.
 """
 
 from __future__ import annotations
@@ -47,13 +49,17 @@ def reconcile_payments(now: datetime | None = None, lookback: timedelta = LOOKBA
         if state is None:
             continue
         reference_number = metadata["reference_number"]
-        payment = payments.get_payment(reference_number)
+        located = payments.payment_for_session(data["id"])
+        answers_version = located[1] if located and located[0] == reference_number else 1
+        payment = payments.get_payment(reference_number, answers_version)
         if payment is None or payment.session_id != data["id"] or payment.state_rank >= STATE_RANK[state]:
             continue
         try:
             # Stripe's session has no "paid at"; now stands for the event time, which
             # ranks after every event already stored for this session.
-            outcome = settlement.apply_session_outcome(reference_number, data, state, int(now.timestamp()), now)
+            outcome = settlement.apply_session_outcome(
+                reference_number, data, state, int(now.timestamp()), now, answers_version
+            )
         except gateway.PaymentProviderError:
             report.errors += 1
             logger.exception("reconciliation of a session failed", extra={"reference_number": reference_number})

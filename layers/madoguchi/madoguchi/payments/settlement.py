@@ -67,14 +67,19 @@ def apply_session_outcome(
     state: PaymentState,
     event_created: int,
     now: datetime | None = None,
+    answers_version: int = 1,
 ) -> Outcome:
     """Store ``state`` for the session and, once paid, resume the workflow or refund.
+
+    ``answers_version`` names the payment (the workflow run that opened the session).
+    The amount check compares with that payment's amount, which after a correction
+    is the difference, not the whole fee.
 
     Raises:
         gateway.PaymentProviderError: a Stripe call failed; the caller retries.
     """
     now = now or datetime.now(UTC)
-    payment = payments.get_payment(reference_number)
+    payment = payments.get_payment(reference_number, answers_version)
     if payment is None or payment.session_id != session.get("id"):
         return Outcome.UNKNOWN_SESSION
 
@@ -86,26 +91,30 @@ def apply_session_outcome(
             updates["flagged_reason"] = "amount_mismatch"
 
     try:
-        payments.advance_state(reference_number, payment.session_id, state, event_created, now, **updates)
+        payments.advance_state(
+            reference_number, payment.session_id, state, event_created, now,
+            answers_version=answers_version, **updates,
+        )
     except payments.StaleUpdate:
         # A redelivered paid event still resumes the workflow if an earlier attempt
         # stored the payment but failed before resuming.
         if state == PaymentState.PAID:
-            return resume_or_refund(reference_number, now) or Outcome.STALE
+            return resume_or_refund(reference_number, now, answers_version) or Outcome.STALE
         return Outcome.STALE
 
     if state == PaymentState.FLAGGED:
         logger.warning(
             "payment amount or currency does not match the fee; flagged for staff",
-            extra={"reference_number": reference_number, "expected_amount": payment.amount,
+            extra={"reference_number": reference_number, "answers_version": answers_version,
+                   "expected_amount": payment.amount,
                    "received_amount": updates["amount_received"],
                    "received_currency": updates["currency_received"]},
         )
         return Outcome.FLAGGED
     if state == PaymentState.PAID:
         if updates.get("payment_intent_id"):
-            payments.save_payment_intent(updates["payment_intent_id"], reference_number)
-        return resume_or_refund(reference_number, now) or Outcome.APPLIED
+            payments.save_payment_intent(updates["payment_intent_id"], reference_number, answers_version)
+        return resume_or_refund(reference_number, now, answers_version) or Outcome.APPLIED
     return Outcome.APPLIED
 
 
@@ -139,17 +148,17 @@ def _payment_method_type(session: dict[str, Any]) -> str | None:
     return method.get("type") if isinstance(method, dict) else None
 
 
-def resume_or_refund(reference_number: str, now: datetime) -> Outcome | None:
-    """Resume the waiting workflow once for a paid application, or refund a closed one.
+def resume_or_refund(reference_number: str, now: datetime, answers_version: int = 1) -> Outcome | None:
+    """Resume the waiting workflow once for a paid payment, or refund it if the application closed.
 
     Returns None when another request already did it.
     """
     try:
-        payments.claim_once(reference_number, "resumed_at", PaymentState.PAID, now)
+        payments.claim_once(reference_number, "resumed_at", PaymentState.PAID, now, answers_version)
     except payments.AlreadyClaimed:
         return None
 
-    payment = payments.get_payment(reference_number)
+    payment = payments.get_payment(reference_number, answers_version)
     application = applications.get_application(reference_number)
     try:
         if application.status in CLOSED_STATUSES:
@@ -157,7 +166,7 @@ def resume_or_refund(reference_number: str, now: datetime) -> Outcome | None:
         if application.status != ApplicationStatus.AWAITING_PAYMENT or not payment or not payment.task_token:
             # The workflow has not reached the payment task yet; that task sees the
             # paid state and resumes itself, so the claim is released for it.
-            payments.release_claim(reference_number, "resumed_at")
+            payments.release_claim(reference_number, "resumed_at", answers_version)
             return None
         _append_payment_history(reference_number, now)
         try:
@@ -166,7 +175,7 @@ def resume_or_refund(reference_number: str, now: datetime) -> Outcome | None:
             # The payment task timed out (or the run stopped) before the money arrived.
             return _refund_after_close(payment, "workflow_closed")
     except Exception:
-        payments.release_claim(reference_number, "resumed_at")
+        payments.release_claim(reference_number, "resumed_at", answers_version)
         raise
     logger.info("workflow resumed after payment", extra={"reference_number": reference_number})
     return Outcome.RESUMED
@@ -188,6 +197,9 @@ def _refund_after_close(payment: PaymentRecord | None, reason: str) -> Outcome:
         "payment arrived after the application closed; refunding",
         extra={"reference_number": payment.reference_number, "reason": reason},
     )
-    payments.set_fields(payment.reference_number, datetime.now(UTC), flagged_reason="paid_after_close")
-    refunds.refund_payment(payment.reference_number, reason="paid_after_close")
+    payments.set_fields(
+        payment.reference_number, datetime.now(UTC), answers_version=payment.answers_version,
+        flagged_reason="paid_after_close",
+    )
+    refunds.refund_payment(payment.reference_number, reason="paid_after_close", answers_version=payment.answers_version)
     return Outcome.REFUNDED_AFTER_CLOSE

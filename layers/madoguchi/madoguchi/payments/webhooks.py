@@ -119,28 +119,40 @@ def apply_event(event: dict[str, Any], now: datetime) -> str:
     metadata = obj.get("metadata") or {}
     if metadata.get("environment") != get_settings().stage:
         return "other_environment"
-    reference_number = metadata.get("reference_number") or payments.reference_for_session(str(obj.get("id")))
+    # The session item names the payment (reference number and answers version).
+    located = payments.payment_for_session(str(obj.get("id")))
+    reference_number = metadata.get("reference_number") or (located[0] if located else None)
+    answers_version = located[1] if located and located[0] == reference_number else 1
     state = settlement.session_state(obj, event["type"])
     if not reference_number or state is None:
         return "unknown_session"
-    return settlement.apply_session_outcome(reference_number, obj, state, created, now).value
+    return settlement.apply_session_outcome(reference_number, obj, state, created, now, answers_version).value
 
 
 def _apply_refund(charge: dict[str, Any], created: int, now: datetime) -> str:
+    """Apply ``charge.refunded``, which Stripe sends for every refund of a charge, partial or full.
+
+    ``amount_refunded`` is the charge's total refunded so far. A partial total only
+    raises the payment's refunded amount, and the payment stays ``paid``. A charge
+    with ``refunded: true`` makes the payment ``refunded``.
+    """
     intent_id = charge.get("payment_intent")
-    reference_number = payments.reference_for_payment_intent(str(intent_id)) if intent_id else None
-    if reference_number is None:
+    located = payments.payment_for_intent(str(intent_id)) if intent_id else None
+    if located is None:
         return "unknown_payment"
-    payment = payments.get_payment(reference_number)
+    reference_number, answers_version = located
+    payment = payments.get_payment(reference_number, answers_version)
     if payment is None:
         return "unknown_payment"
+    amount_refunded = int(charge.get("amount_refunded") or 0)
+    if amount_refunded:
+        payments.record_refunded_amount(reference_number, answers_version, amount_refunded, now)
     if not charge.get("refunded"):
-        # A partial refund; the fee stays paid and staff see it in Stripe.
         return "partial_refund"
     try:
         payments.advance_state(
             reference_number, payment.session_id, PaymentState.REFUNDED, created, now,
-            refunded_at=now.isoformat(),
+            answers_version=answers_version, refunded_at=now.isoformat(),
         )
     except payments.StaleUpdate:
         return "stale"

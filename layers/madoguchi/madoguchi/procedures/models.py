@@ -356,8 +356,10 @@ class ProcedureDefinition(Model):
                     problems.append(
                         (
                             f"{path}.visible_when.field",
-                            f"field '{field.id}': visible_when refers to unknown field "
-                            f"'{field.visible_when.field}'",
+                            (
+                                f"field '{field.id}': visible_when refers to unknown field "
+                                f"'{field.visible_when.field}'"
+                            ),
                         )
                     )
                 if field.fills and field.fills not in fields:

@@ -5,13 +5,12 @@ from __future__ import annotations
 from functools import cache
 
 from pydantic import Field, SecretStr
-from pydantic_settings import BaseSettings, SettingsConfigDict
+
+from madoguchi.environment import EnvironmentSettings
 
 
-class StaffSettings(BaseSettings):
+class StaffSettings(EnvironmentSettings):
     """Staff sign-in (a second OpenID Connect client) and export settings; the README lists them."""
-
-    model_config = SettingsConfigDict(extra="ignore", frozen=True)
 
     staff_oidc_issuer: str = Field(default="", description="Issuer URL of the staff identity provider")
     staff_oidc_client_id: str = Field(default="", description="Client id of the staff sign-in")
@@ -39,4 +38,4 @@ class StaffSettings(BaseSettings):
 
 @cache
 def get_staff_settings() -> StaffSettings:
-    return StaffSettings()
+    return StaffSettings.from_environment()

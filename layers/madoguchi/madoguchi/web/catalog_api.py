@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from madoguchi import japanese
+from madoguchi.japanese.postal_lookup import lookup_postal_code
 from madoguchi.procedures.models import ProcedureDefinition
 from madoguchi.procedures.schema import build_answers_schema
 
@@ -56,7 +57,7 @@ def postal_address(text: str) -> dict[str, str] | None:
         code = japanese.parse_postal_code(text)
     except japanese.InputError:
         return None
-    address = japanese.lookup_postal_code(code)
+    address = lookup_postal_code(code)
     if address is None:
         return None
     return {

@@ -207,7 +207,7 @@ def _render_approval(
     comment: str = "",
 ) -> str:
     """Render the approval form; after an error it keeps the decision and comment entered."""
-    from madoguchi.applications.status import event_label
+    from madoguchi.applications.status import history_label
 
     definition: ProcedureDefinition = view["definition"]
     answers = view["answers"]
@@ -220,7 +220,7 @@ def _render_approval(
     acting = {"代理": translate("pages.approval_acting_proxy", "ja"),
               "escalation": translate("pages.approval_acting_escalation", "ja")}
     event_labels = [
-        event_label(entry.event, step=entry.step_title or "")["ja"]
+        history_label(entry)["ja"]
         + (f"（{acting.get(entry.acting_as, entry.acting_as)}）" if entry.acting_as else "")
         for entry in view["record"].history
     ]

@@ -162,8 +162,15 @@
       list.append(dt, dd);
     }
     const feeLine = confirmation.querySelector(".fee-total");
-    if (fee && fee.amount > 0) {
-      feeLine.textContent = messages.fee + "：" + (locale === "ja" ? fee.amount.toLocaleString("ja-JP") + "円" : "¥" + fee.amount.toLocaleString("en-US"));
+    const yen = (amount) => (locale === "ja" ? amount.toLocaleString("ja-JP") + "円" : "¥" + amount.toLocaleString("en-US"));
+    if (fee && (fee.amount > 0 || fee.refund_amount > 0)) {
+      feeLine.textContent = messages.fee + "：" + yen(fee.amount);
+      // A correction of a paid application adds what the changed fee means: a difference to pay or a refund.
+      if (fee.paid_amount > 0 && fee.amount_due > 0) {
+        feeLine.textContent += messages.fee_difference_due.replace("{amount}", yen(fee.amount_due));
+      } else if (fee.refund_amount > 0) {
+        feeLine.textContent += messages.fee_difference_refund.replace("{amount}", yen(fee.refund_amount));
+      }
       feeLine.hidden = false;
     } else {
       feeLine.hidden = true;

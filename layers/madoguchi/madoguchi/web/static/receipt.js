@@ -9,6 +9,7 @@
   const form = document.getElementById("receipt-form");
   const result = document.getElementById("receipt-result");
   const error = document.getElementById("receipt-error");
+  const paymentMessages = JSON.parse(document.getElementById("payment-messages").textContent);
 
   function formatAmount(amount) {
     return locale === "ja" ? amount.toLocaleString("ja-JP") + "円" : "¥" + amount.toLocaleString("en-US");
@@ -16,6 +17,28 @@
 
   function formatTime(iso) {
     return new Date(iso).toLocaleString(locale === "ja" ? "ja-JP" : "en-GB", { timeZone: "Asia/Tokyo", dateStyle: "medium", timeStyle: "short" });
+  }
+
+  // One receipt per payment: the fee, and each difference paid after a correction.
+  function showReceipts(receipts) {
+    const container = document.getElementById("receipt-payments");
+    const template = document.getElementById("receipt-payment-template");
+    container.replaceChildren();
+    for (const receipt of receipts) {
+      const section = template.content.firstElementChild.cloneNode(true);
+      section.querySelector(".receipt-kind").textContent = receipt.kind_label[locale] || receipt.kind_label.ja;
+      section.querySelector(".receipt-payment-amount").textContent = formatAmount(receipt.amount);
+      section.querySelector(".receipt-paid-at").textContent = formatTime(receipt.paid_at);
+      section.querySelector(".receipt-method").textContent = receipt.method_label[locale] || receipt.method_label.ja;
+      const refund = section.querySelector(".receipt-refund");
+      if (receipt.refunded) {
+        refund.textContent = paymentMessages.receipt_refunded;
+      } else if (receipt.refunded_amount > 0) {
+        refund.textContent = paymentMessages.receipt_partly_refunded.replace("{amount}", formatAmount(receipt.refunded_amount));
+      }
+      refund.hidden = !refund.textContent;
+      container.appendChild(section);
+    }
   }
 
   async function show(token) {
@@ -38,9 +61,7 @@
     document.getElementById("receipt-procedure").textContent = data.procedure_title[locale] || data.procedure_title.ja;
     document.getElementById("receipt-reference").textContent = data.reference_number;
     document.getElementById("receipt-amount").textContent = formatAmount(data.amount);
-    document.getElementById("receipt-paid-at").textContent = formatTime(data.paid_at);
-    document.getElementById("receipt-method").textContent = data.method_label[locale] || data.method_label.ja;
-    document.getElementById("receipt-refunded").hidden = !data.refunded;
+    showReceipts(data.receipts);
     result.hidden = false;
     form.hidden = true;
   }

@@ -71,6 +71,10 @@
       return;
     }
     const data = await response.json();
+    if (data.return_comment) {
+      document.getElementById("resubmit-comment-text").textContent = data.return_comment;
+      document.getElementById("resubmit-comment").hidden = false;
+    }
     for (const wrapper of form.querySelectorAll(".field[data-field]")) {
       const value = data.answers[wrapper.dataset.field];
       if (value !== undefined && value !== null) fillField(wrapper, value);

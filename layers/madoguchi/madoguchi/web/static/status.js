@@ -53,17 +53,53 @@
     form.hidden = true;
   }
 
-  // Fee payment: state, a pay button while a checkout session is open, a receipt link once paid.
+  function formatYen(amount) {
+    return locale === "ja" ? amount.toLocaleString("ja-JP") + "円" : "¥" + amount.toLocaleString("en-US");
+  }
+
+  // Shows a fact row (its <dt> has the id plus "-label") with a value, or hides it when value is "".
+  function showFact(id, value) {
+    document.getElementById(id).textContent = value;
+    document.getElementById(id).hidden = !value;
+    document.getElementById(id + "-label").hidden = !value;
+  }
+
+  // One line per payment: what it was for, its amount and state, and any refund.
+  function showPaymentList(payment) {
+    const list = document.getElementById("status-payments");
+    const [separator, open, comma, close] = locale === "ja" ? ["：", "（", "、", "）"] : [": ", " (", ", ", ")"];
+    list.replaceChildren();
+    for (const entry of payment.payments) {
+      const item = document.createElement("li");
+      let text = (entry.kind_label[locale] || entry.kind_label.ja) + separator + formatYen(entry.amount) +
+        open + (entry.state_label[locale] || entry.state_label.ja);
+      if (entry.method_label) text += comma + (entry.method_label[locale] || entry.method_label.ja);
+      if (entry.paid_at) text += comma + formatTime(entry.paid_at);
+      text += close;
+      if (entry.refunded_amount > 0) {
+        text += comma + pageMessages.payment_refunded + separator + formatYen(entry.refunded_amount);
+      }
+      item.textContent = text;
+      list.appendChild(item);
+    }
+    document.getElementById("status-payment-list").hidden = payment.payments.length < 2 && payment.refunded_amount === 0;
+  }
+
+  // Fee payment: the fee, the state, what is due after a correction, refunds, every payment,
+  // a pay button while a checkout session is open and a receipt link once paid.
   function showPayment(payment, reference, token) {
     const section = document.getElementById("status-payment");
     if (!payment) {
       section.hidden = true;
       return;
     }
-    const amount = payment.amount;
-    document.getElementById("status-payment-amount").textContent =
-      locale === "ja" ? amount.toLocaleString("ja-JP") + "円" : "¥" + amount.toLocaleString("en-US");
+    document.getElementById("status-payment-amount").textContent = formatYen(payment.fee_amount);
     document.getElementById("status-payment-state").textContent = payment.state_label[locale] || payment.state_label.ja;
+    // The amount due is shown only when it is a difference, not the whole fee.
+    const difference = payment.amount_due > 0 && payment.amount_due !== payment.fee_amount;
+    showFact("status-payment-due", difference ? formatYen(payment.amount_due) : "");
+    showFact("status-payment-refunded", payment.refunded_amount > 0 ? formatYen(payment.refunded_amount) : "");
+    showPaymentList(payment);
     const pay = document.getElementById("status-pay");
     pay.hidden = !payment.checkout_url;
     if (payment.checkout_url) pay.href = payment.checkout_url;
