@@ -42,10 +42,15 @@ TEST_PEOPLE: dict[str, dict[str, str]] = {
                      "address": "東京都千代田区永田町一丁目7番1号"},
 }
 
-# Staff accounts for the staff sign-in that comes later; they carry a role claim.
+# Staff accounts for the staff sign-in, one per approver role of the local stack's
+# approvers (infra/local/stack.py); each carries a role claim.
 STAFF_PEOPLE: dict[str, dict[str, str]] = {
     "staff-shizen": {"name": "自然 環子", "email": "shizen-tanto@example.pref.lg.jp", "role": "nature-conservation-staff"},
+    "staff-shizen-head": {"name": "森山 茂", "email": "shizen-kacho@example.pref.lg.jp", "role": "nature-conservation-head"},
     "staff-seikatsu": {"name": "生活 衛子", "email": "seikatsu-tanto@example.pref.lg.jp", "role": "environmental-health-staff"},
+    "staff-seikatsu-chief": {"name": "衛藤 誠", "email": "seikatsu-kakaricho@example.pref.lg.jp", "role": "environmental-health-chief"},
+    "staff-seikatsu-head": {"name": "生田 真理", "email": "seikatsu-kacho@example.pref.lg.jp", "role": "environmental-health-head"},
+    "staff-hokenjo": {"name": "保坂 健", "email": "hokenjo-tanto@example.pref.lg.jp", "role": "health-centre-staff"},
 }
 
 _ASSERTION_TYPE = "urn:ietf:params:oauth:client-assertion-type:jwt-bearer"
@@ -308,6 +313,9 @@ class LocalOidcProvider:
         for name in ("name", "birthdate", "gender"):
             if name in scopes and name in person:
                 claims[name] = person[name]
+        # The standard OpenID Connect "profile" scope carries the name too (staff sign-in).
+        if "profile" in scopes and "name" in person:
+            claims["name"] = person["name"]
         if "address" in scopes and "address" in person:
             claims["address"] = {"formatted": person["address"]}
         for name in ("email", "role"):

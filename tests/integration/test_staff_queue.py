@@ -170,3 +170,21 @@ def test_sign_out_clears_session(client: Any) -> None:
     assert response.status_code == 302
     assert session_cookie(browser) is None
     assert queue(client, browser).status_code == 302
+
+
+def test_every_local_approver_can_sign_in(client: Any) -> None:
+    """Each approver role of `make run` has a staff account that sees its own tasks."""
+    from infra.local.oidc_provider import STAFF_PEOPLE
+    from infra.local.stack import DEFAULT_APPROVERS
+    from tests.integration.test_approval_routes import HOKENJO, submit_cook_licence, wait_for_link
+
+    application = submit_cook_licence(client)
+    wait_for_link(client, application["reference_number"], HOKENJO)
+    accounts = {person["role"]: person_id for person_id, person in STAFF_PEOPLE.items()}
+
+    browser = sign_in(client, accounts["health-centre-staff"])
+    response = queue(client, browser)
+
+    assert set(DEFAULT_APPROVERS) <= set(accounts)
+    assert application["reference_number"] in queued_references(response.text)
+    assert "保坂 健" in response.text

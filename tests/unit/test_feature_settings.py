@@ -33,7 +33,7 @@ def test_staff_defaults(clean_environment: pytest.MonkeyPatch) -> None:
     settings = StaffSettings.from_environment()
 
     assert settings.staff_oidc_issuer == ""
-    assert settings.staff_oidc_scopes == "openid email"
+    assert settings.staff_oidc_scopes == "openid profile email"
     assert settings.staff_oidc_role_claim == "role"
     assert settings.staff_session_ttl_seconds == 1800
     assert settings.staff_api_token.get_secret_value() == ""

@@ -20,7 +20,7 @@ class StaffSettings(EnvironmentSettings):
     staff_oidc_redirect_uri: str = Field(
         default="", description="Registered redirect URI; empty means PUBLIC_BASE_URL/staff/callback"
     )
-    staff_oidc_scopes: str = Field(default="openid email", description="Requested scopes")
+    staff_oidc_scopes: str = Field(default="openid profile email", description="Requested scopes (profile gives the name the queue greets)")
     staff_oidc_role_claim: str = Field(
         default="role", description="ID token claim with the approver role (a string or a list)"
     )
