@@ -74,7 +74,9 @@ def checkout_complete_page() -> Response:
 
     query = app.current_request.query_params or {}
     state = return_page_state(session_id=query.get("session_id"))
-    return html_response(render_return_page(state, cancelled=False, locale=_locale()))
+    return html_response(
+        render_return_page(state, cancelled=False, locale=_locale(), session_id=query.get("session_id"))
+    )
 
 
 @app.route("/payments/cancelled", methods=["GET"])

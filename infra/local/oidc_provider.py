@@ -54,6 +54,13 @@ STAFF_PEOPLE: dict[str, dict[str, str]] = {
 }
 
 _ASSERTION_TYPE = "urn:ietf:params:oauth:client-assertion-type:jwt-bearer"
+# Scopes of the My Number card check; a request without them is a staff sign-in.
+_RESIDENT_SCOPES = frozenset({"name", "address", "birthdate", "gender"})
+
+
+def _asks_for_staff(params: Any) -> bool:
+    """Return whether an authorization request is a staff sign-in rather than a resident's check."""
+    return not _RESIDENT_SCOPES & set(params.get("scope", "").split())
 
 
 @dataclass
@@ -185,15 +192,18 @@ class LocalOidcProvider:
         hidden = "".join(
             f'<input type="hidden" name="{html.escape(k)}" value="{html.escape(v)}">' for k, v in request.args.items()
         )
-        buttons = "".join(
-            f'<li><button type="submit" name="person" value="{pid}">{html.escape(p["name"])}'
-            f'（{html.escape(p["birthdate"])}・{html.escape(p["address"])}）</button></li>'
-            for pid, p in TEST_PEOPLE.items()
-        )
-        staff = "".join(
-            f'<li><button type="submit" name="person" value="{pid}">{html.escape(p["name"])}（職員）</button></li>'
-            for pid, p in STAFF_PEOPLE.items()
-        )
+        if _asks_for_staff(request.args):
+            buttons = "".join(
+                f'<li><button type="submit" name="person" value="{pid}">{html.escape(p["name"])}（職員・'
+                f'{html.escape(p["role"])}）</button></li>'
+                for pid, p in STAFF_PEOPLE.items()
+            )
+        else:
+            buttons = "".join(
+                f'<li><button type="submit" name="person" value="{pid}">{html.escape(p["name"])}'
+                f'（{html.escape(p["birthdate"])}・{html.escape(p["address"])}）</button></li>'
+                for pid, p in TEST_PEOPLE.items()
+            )
         page = (
             '<!doctype html><html lang="ja"><head><meta charset="utf-8">'
             '<meta name="viewport" content="width=device-width, initial-scale=1">'
@@ -201,7 +211,7 @@ class LocalOidcProvider:
             "<h1>ローカル本人確認（テスト用） Local identity provider</h1>"
             "<p>マイナンバーカードの代わりに、テスト用の人物を選んでください。"
             " Pick a fictional person instead of a My Number card.</p>"
-            f'<form method="post" action="{self.issuer}/authorize">{hidden}<ul>{buttons}{staff}</ul>'
+            f'<form method="post" action="{self.issuer}/authorize">{hidden}<ul>{buttons}</ul>'
             '<p><button type="submit" name="cancel" value="1">キャンセル Cancel</button></p></form>'
             "</main></body></html>"
         )
@@ -213,7 +223,8 @@ class LocalOidcProvider:
         if problem:
             return Response(f"invalid authorization request: {problem}", 400, content_type="text/plain; charset=utf-8")
         redirect_uri = params["redirect_uri"]
-        if params.get("cancel") or params.get("person") not in {**TEST_PEOPLE, **STAFF_PEOPLE}:
+        people = STAFF_PEOPLE if _asks_for_staff(params) else TEST_PEOPLE
+        if params.get("cancel") or params.get("person") not in people:
             query = urlencode({"error": "access_denied", "state": params["state"]})
             return Response(status=302, headers={"Location": f"{redirect_uri}?{query}"})
         code = secrets.token_urlsafe(24)

@@ -112,6 +112,11 @@ def test_cook_licence_identity_payment_notice(open_page, client, local_stack, sc
     expect(page).to_have_url(re.compile(r"/_local/stripe/checkout/"))
     page.get_by_role("button", name=re.compile("支払う")).click()
     expect(page.locator("[data-payment-state]")).to_be_visible()
+    # The page reloads itself until the webhook has confirmed the payment.
+    expect(page.locator("[data-payment-state]")).to_have_attribute("data-payment-state", "paid", timeout=20_000)
+    expect(page.get_by_role("link", name=translate("payments.return_reload", "ja"))).to_have_attribute(
+        "href", re.compile(r"session_id=")
+    )
     violations["payment return page"] = axe_violations(page)
 
     page.goto(status_href)

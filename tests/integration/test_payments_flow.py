@@ -100,6 +100,8 @@ def test_card_journey_to_completed(client: Any) -> None:
     assert session["locale"] == "ja"
     assert session["payment_method_types"] == ["card", "konbini"]
     assert session["metadata"] == {"reference_number": reference, "procedure_id": "cook-licence", "environment": "local"}
+    mail = client.wait_for_mail(lambda m: reference in m["subject"] and "お支払いのお願い" in m["subject"])
+    assert re.search(r"お支払い期限：20[0-9]{2}-[0-9]{2}-[0-9]{2} [0-9]{2}:[0-9]{2}（日本時間）", mail["text"])
 
     returned = pay_on_checkout_page(client, payment["checkout_url"], "card_success")
     assert returned.status_code == 303

@@ -143,6 +143,7 @@ def test_audit_wrong_staff_token_named(client: Any) -> None:
     assert missing.json()["error"] == "staff_token_required"
     assert wrong.status_code == 401
     assert wrong.json()["error"] == "staff_token_invalid"
+    assert wrong.headers["WWW-Authenticate"] == 'Bearer realm="madoguchi"'
     assert "STAFF_API_TOKEN" in wrong.json()["message"]["ja"]
 
 

@@ -188,3 +188,15 @@ def test_every_local_approver_can_sign_in(client: Any) -> None:
     assert set(DEFAULT_APPROVERS) <= set(accounts)
     assert application["reference_number"] in queued_references(response.text)
     assert "保坂 健" in response.text
+
+
+def test_sign_in_after_key_rotation(client: Any) -> None:
+    """After the provider rotates its signing key, staff sign-in refetches the JWKS."""
+    sign_in(client, "staff-seikatsu")  # the staff relying party caches the JWKS
+    client.stack.identity_provider.provider.rotate_signing_key()
+    # The local stack allows one JWKS refetch per second for an unknown kid.
+    time.sleep(1.1)
+
+    browser = sign_in(client, "staff-seikatsu")
+
+    assert queue(client, browser).status_code == 200

@@ -1,4 +1,6 @@
-"""Check an exported audit trail: ``python -m madoguchi.audit verify FILE [--previous FILE]
+"""Check an exported audit trail against its hash chain and its write-once anchors.
+
+Usage: ``python -m madoguchi.audit verify FILE [--previous FILE]
 [--anchors s3://BUCKET | --anchors-dir DIR]``.
 
 Exit status 0 when the chain is intact (and matches its anchors when given), 1 when
@@ -76,7 +78,7 @@ def main(argv: list[str] | None = None) -> int:
 
 def _verify_anchors(document: dict, bucket: str | None, directory: Path | None) -> int:
     # Imported here so that a plain chain check needs no AWS client.
-    from botocore.exceptions import BotoCoreError, ClientError
+    from botocore.exceptions import BotoCoreError, ClientError, NoCredentialsError
 
     from madoguchi.audit.anchor_check import (
         check_anchors,
@@ -90,6 +92,14 @@ def _verify_anchors(document: dict, bucket: str | None, directory: Path | None) 
             stored = read_bucket_anchors(bucket, reference_number)
         else:
             stored = read_directory_anchors(directory, reference_number)
+    except NoCredentialsError:
+        print(
+            "error: cannot read the anchors: no AWS credentials. Set AWS_ACCESS_KEY_ID and "
+            "AWS_SECRET_ACCESS_KEY (any values for the local stack, with AWS_ENDPOINT_URL set to "
+            "the local AWS address that make run prints), or use --anchors-dir with a downloaded copy.",
+            file=sys.stderr,
+        )
+        return 2
     except (OSError, BotoCoreError, ClientError) as exc:
         print(f"error: cannot read the anchors: {exc}", file=sys.stderr)
         return 2

@@ -23,6 +23,7 @@ from madoguchi.payments import repository as payments
 from madoguchi.payments.balance import fee_balance
 from madoguchi.payments.models import STATE_RANK, UNPAID_STATES, PaymentRecord, PaymentState
 from madoguchi.procedures import get_procedure
+from madoguchi.procedures.models import TOKYO
 from madoguchi.settings import get_settings
 from madoguchi.workflow import resume_task
 
@@ -78,7 +79,7 @@ def request_payment(reference_number: str, task_token: str, now: datetime | None
         payment = open_checkout_session(record, now, task_token, replaces=replaces, amount=due)
 
     record_status(reference_number, ApplicationStatus.AWAITING_PAYMENT.value, "payment_requested", now=now)
-    _notify_payment_requested(record, payment.amount)
+    _notify_payment_requested(record, payment.amount, now + _timeout(get_procedure(record.procedure_id)))
 
     # A payment settled between storing the session and the status change above found
     # no waiting task and left the resume to this task.
@@ -230,7 +231,8 @@ def _timeout(definition: Any) -> timedelta:
     return timedelta(hours=definition.fee.payment_timeout_hours if definition.fee else 24)
 
 
-def _notify_payment_requested(record: ApplicationRecord, amount: int) -> None:
+def _notify_payment_requested(record: ApplicationRecord, amount: int, deadline: datetime) -> None:
+    """Ask the resident to pay ``amount`` yen before ``deadline``, when the workflow stops waiting."""
     from madoguchi.applications.notify import status_url
     from madoguchi.notifications import render_email, send_email
 
@@ -245,6 +247,7 @@ def _notify_payment_requested(record: ApplicationRecord, amount: int) -> None:
         reference_number=record.reference_number,
         amount=f"{amount:,}",
         fee_amount=f"{record.fee_amount:,}",
+        deadline=deadline.astimezone(TOKYO).strftime("%Y-%m-%d %H:%M"),
         status_url=status_url(record.reference_number),
     )
     send_email(message, purpose="applicant_payment_requested")

@@ -111,7 +111,7 @@ def staff_oidc_client() -> Any:
         StaffSignInNotConfigured: no issuer or client id is configured.
     """
     from madoguchi.identity.oidc import OidcClient
-    from madoguchi.identity.settings import IdentitySettings
+    from madoguchi.identity.settings import IdentitySettings, get_identity_settings
 
     staff = get_staff_settings()
     if not staff.staff_oidc_issuer or not staff.staff_oidc_client_id:
@@ -123,6 +123,8 @@ def staff_oidc_client() -> Any:
         oidc_scopes=staff.staff_oidc_scopes,
         oidc_acr_values="",
         oidc_attribute_source="id_token",
+        # The refetch limit after a key rotation is the residents' provider setting too.
+        oidc_jwks_min_refresh_seconds=get_identity_settings().oidc_jwks_min_refresh_seconds,
     )
     redirect_uri = staff.staff_oidc_redirect_uri or f"{get_settings().public_base_url}/staff/callback"
     return OidcClient(settings, redirect_uri)

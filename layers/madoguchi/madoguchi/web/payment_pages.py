@@ -35,8 +35,13 @@ def _render(template: str, locale: str, path: str, **context: object) -> str:
     )
 
 
-def render_return_page(state: str, cancelled: bool, locale: str, reference_number: str | None = None) -> str:
-    """Render the page Stripe Checkout returns to, from the stored payment state."""
+def render_return_page(
+    state: str, cancelled: bool, locale: str, reference_number: str | None = None, session_id: str | None = None
+) -> str:
+    """Render the page Stripe Checkout returns to, from the stored payment state.
+
+    ``session_id`` keeps the page's own address for its reload link.
+    """
     if state == "pending" and cancelled:
         message_key = "return_cancelled"
     else:
@@ -49,6 +54,8 @@ def render_return_page(state: str, cancelled: bool, locale: str, reference_numbe
         state=state,
         message_key=message_key,
         reference_number=reference_number or "",
+        session_id=session_id or "",
+        cancelled=cancelled,
     )
 
 

@@ -61,8 +61,12 @@ def html_response(body: str, status_code: int = 200, cache_seconds: int = 0) -> 
 
 
 def error_response(status_code: int, error: str, message_key: str, **extra: Any) -> Response:
-    """Return ``{"error": code, "message": {"ja", "en"}, ...}``."""
+    """Return ``{"error": code, "message": {"ja", "en"}, ...}``.
+
+    A 401 also names the scheme that the API expects (RFC 6750 section 3).
+    """
     params = extra.pop("params", {})
+    headers = {"WWW-Authenticate": 'Bearer realm="madoguchi"'} if status_code == 401 else None
     return json_response(
-        {"error": error, "message": translate_all(message_key, **params), **extra}, status_code
+        {"error": error, "message": translate_all(message_key, **params), **extra}, status_code, headers
     )
