@@ -174,13 +174,22 @@ def test_card_declined_shows_message(open_page, client) -> None:
     assert status["payment"]["state"] != "paid"
 
 
+def eligibility_link(client: Any, reference_number: str) -> str:
+    """Return the link of the eligibility review before payment, e-mailed to the first step's approver."""
+    message = client.wait_for_mail(
+        lambda m: "受付確認依頼" in m["subject"] and reference_number in m["subject"]
+    )
+    return re.search(r"https?://\S+/approvals/[A-Za-z0-9_-]+", message["text"]).group(0)
+
+
 def test_identity_mismatch_shows_differences(open_page, client) -> None:
-    # Typed as 高橋 花子 but verified as 髙橋 﨑子: the given names differ.
+    # Typed as 高橋 花子 but verified as 髙橋 﨑子: the given names differ, so the
+    # eligibility review before payment shows the differences.
     application = seeded_cook_licence(client, full_name="高橋 花子")
-    client.pay_fee(application["reference_number"], application["access_token"])
+    client.wait_for_status(application["reference_number"], application["access_token"], "eligibility_review")
     page = open_page("phone")
 
-    page.goto(client.approval_link(application["reference_number"], 1))
+    page.goto(eligibility_link(client, application["reference_number"]))
 
     identity = page.locator(".identity-check")
     expect(identity.locator(".identity-match")).to_have_text(translate("pages.identity_match_mismatched", "ja"))
@@ -190,6 +199,48 @@ def test_identity_mismatch_shows_differences(open_page, client) -> None:
     expect(name_row).to_have_count(1)
     expect(name_row.locator("td").nth(1)).to_have_text("髙橋 﨑子")
     assert_no_violations({"approval with identity mismatch": axe_violations(page)})
+
+
+def test_non_resident_eligibility_review(open_page, client, screenshot) -> None:
+    # 佐藤 一郎 lives in Tokyo; the cook licence is for residents of the prefecture only.
+    application = seeded_cook_licence(
+        client, person="non-resident", full_name="佐藤 一郎", birth_date="1979-09-09",
+        postal_code="100-0014", address="東京都千代田区永田町1-7-1",
+    )
+    reference_number = application["reference_number"]
+    violations: dict[str, str] = {}
+
+    resident = open_page("phone")
+    resident.goto(status_url(application))
+    reload_until(resident, "#status-label", translate("status.eligibility_review", "ja"))
+    expect(resident.get_by_role("link", name=translate("pages.pay_button", "ja"))).to_have_count(0)
+    violations["status during the eligibility review"] = axe_violations(resident)
+
+    approver = open_page("desktop")
+    approver.goto(eligibility_link(client, reference_number))
+    heading = translate("approvals.eligibility_title", "ja")
+    expect(approver.locator("h1")).to_have_text(f"{heading}：調理師免許の新規申請")
+    expect(approver.locator(".eligibility-lead")).to_have_text(translate("pages.eligibility_lead", "ja"))
+    residency = approver.locator("table.identity-differences tbody tr", has_text=translate("pages.identity_attribute_residency", "ja"))
+    expect(residency.locator("td").nth(1)).to_have_text("東京都千代田区永田町一丁目7番1号")
+    for key in ("eligibility_accept", "eligibility_return", "eligibility_reject"):
+        expect(approver.get_by_label(translate(f"pages.{key}", "ja"))).to_have_count(1)
+    violations["eligibility review page"] = axe_violations(approver)
+    screenshot(approver, "desktop-ja-eligibility-review")
+
+    # Not accepting without a reason shows the error; with one, the application is rejected.
+    approver.get_by_label(translate("pages.eligibility_reject", "ja")).check()
+    approver.get_by_role("button", name=translate("pages.approval_submit", "ja")).click()
+    expect(approver.get_by_role("alert")).to_contain_text(translate("pages.eligibility_comment_required", "ja"))
+    violations["eligibility review error"] = axe_violations(approver)
+    approver.locator("#comment").fill("住所が県外のため、この手続は受け付けられません。")
+    approver.get_by_role("button", name=translate("pages.approval_submit", "ja")).click()
+    expect(approver.locator("h1")).to_have_text(translate("pages.approval_done", "ja"))
+
+    reload_until(resident, "#status-label", translate("status.rejected", "ja"))
+    status = client.status(reference_number, application["access_token"])
+    assert status["payment"]["payments"] == []
+    assert_no_violations(violations)
 
 
 # --- Return for correction, resubmission and withdrawal ---------------------------------

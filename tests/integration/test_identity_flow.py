@@ -96,12 +96,14 @@ def test_mismatched_name_goes_to_review(client: Any) -> None:
     session_id = verify_identity(client, "cook-licence", "takahashi")
     application = submit(client, cook_answers(client, full_name="高橋 咲子"), session_id)
 
-    status = wait_for_event(client, application, "identity_mismatched")
+    wait_for_event(client, application, "identity_mismatched")
+    # A mismatch may end in rejection, so staff decide before any fee is requested.
+    status = client.wait_for_status(application["reference_number"], application["access_token"], "eligibility_review")
 
-    assert status["status"] != "rejected"
     assert status["identity"]["match"] == "mismatched"
     assert status["identity"]["mismatched_attributes"] == ["name"]
     assert "identity_mismatched" in [entry["event"] for entry in status["history"]]
+    assert status["payment"]["checkout_url"] is None
 
 
 def test_non_resident_flagged_for_review(client: Any) -> None:

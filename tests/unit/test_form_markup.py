@@ -5,7 +5,6 @@ from __future__ import annotations
 import re
 
 import pytest
-
 from madoguchi.procedures import load_catalog
 from madoguchi.web import pages
 

@@ -52,3 +52,40 @@ def test_match_shows_no_differences() -> None:
 
     assert "<dd class=\"identity-match identity-match-matched\">一致</dd>" in page
     assert "identity-differences" not in page
+
+
+def test_eligibility_review_page_labels() -> None:
+    from madoguchi.approvals.eligibility import review_step
+
+    identity = {
+        "level": "my_number_card", "state": "verified", "verified_at": NOW.isoformat(),
+        "match": {"outcome": "mismatched", "checked": ["name", "residency"],
+                  "differences": [{"attribute": "residency", "typed": "栃木県",
+                                   "verified": "東京都千代田区永田町一丁目7番1号"}]},
+    }
+    view = view_with(identity)
+    view["stage"] = "eligibility"
+    view["step"] = review_step(view["definition"])
+
+    page = _render_approval(view, "t")
+
+    assert "<h1>手数料の支払い前の受付確認：調理師免許の新規申請</h1>" in page
+    assert "<th scope=\"row\">県内在住</th><td>栃木県</td><td>東京都千代田区永田町一丁目7番1号</td>" in page
+    assert "受け付ける（手数料の支払いに進む）" in page
+    assert "受け付けない（手数料は請求しません）" in page
+    assert "承認する" not in page
+    assert "（1 / 3）" not in page
+
+
+def test_eligibility_step_uses_first_step() -> None:
+    from madoguchi.approvals.eligibility import review_step
+
+    definition = load_definition(PROCEDURES / "cook-licence.yaml")
+    first = definition.approval_route.steps[0]
+
+    step = review_step(definition)
+
+    assert step.id == "eligibility"
+    assert step.roles == first.roles
+    assert step.deadline_days == first.deadline_days
+    assert step.title.en == "Eligibility check before payment"

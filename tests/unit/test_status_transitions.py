@@ -44,13 +44,25 @@ def test_approved_only_to_completed() -> None:
     assert ALLOWED_TRANSITIONS[S.APPROVED] == {S.COMPLETED}
 
 
-@pytest.mark.parametrize("decision", [S.APPROVED, S.REJECTED, S.RETURNED])
-def test_decisions_only_from_review(decision: ApplicationStatus) -> None:
-    assert sources_of(decision) == [S.UNDER_REVIEW]
+def test_approval_only_from_review() -> None:
+    assert sources_of(S.APPROVED) == [S.UNDER_REVIEW]
+
+
+@pytest.mark.parametrize("decision", [S.REJECTED, S.RETURNED])
+def test_reject_or_return_from_reviews(decision: ApplicationStatus) -> None:
+    # The eligibility review before payment may reject or return, but never approve.
+    assert sources_of(decision) == [S.ELIGIBILITY_REVIEW, S.UNDER_REVIEW]
 
 
 def test_review_only_from_submitted_or_waits() -> None:
-    assert sources_of(S.UNDER_REVIEW) == [S.SUBMITTED, S.AWAITING_IDENTITY, S.AWAITING_PAYMENT]
+    assert sources_of(S.UNDER_REVIEW) == [
+        S.SUBMITTED, S.AWAITING_IDENTITY, S.ELIGIBILITY_REVIEW, S.AWAITING_PAYMENT,
+    ]
+
+
+def test_eligibility_review_before_payment() -> None:
+    assert sources_of(S.ELIGIBILITY_REVIEW) == [S.SUBMITTED, S.AWAITING_IDENTITY]
+    assert S.AWAITING_PAYMENT in ALLOWED_TRANSITIONS[S.ELIGIBILITY_REVIEW]
 
 
 def test_returned_may_be_resubmitted() -> None:
@@ -66,7 +78,7 @@ def test_no_self_transitions() -> None:
         assert status not in targets, status
 
 
-@pytest.mark.parametrize("status", [S.SUBMITTED, S.UNDER_REVIEW, S.RETURNED])
+@pytest.mark.parametrize("status", [S.SUBMITTED, S.ELIGIBILITY_REVIEW, S.UNDER_REVIEW, S.RETURNED])
 def test_open_status_may_withdraw_or_expire(status: ApplicationStatus) -> None:
     assert S.WITHDRAWN in ALLOWED_TRANSITIONS[status]
     assert S.EXPIRED in ALLOWED_TRANSITIONS[status]

@@ -80,3 +80,6 @@ class ApprovalTask(BaseModel):
     delegates: list[str] = Field(default_factory=list)
     # "escalation" when the link went to the escalation target after the deadline.
     acting_as: str | None = None
+    # "eligibility" for the review before the payment stage (approvals.eligibility),
+    # whose step_index is 0 because it goes to the first route step's roles.
+    stage: str = "route"

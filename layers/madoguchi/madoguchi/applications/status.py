@@ -14,6 +14,9 @@ if TYPE_CHECKING:
 class ApplicationStatus(StrEnum):
     SUBMITTED = "submitted"
     AWAITING_IDENTITY = "awaiting_identity"
+    # Staff decide whether to accept an applicant whose identity check did not confirm
+    # the answers (or the residency) before any fee is requested.
+    ELIGIBILITY_REVIEW = "eligibility_review"
     AWAITING_PAYMENT = "awaiting_payment"
     UNDER_REVIEW = "under_review"
     RETURNED = "returned"
@@ -31,6 +34,7 @@ ALLOWED_TRANSITIONS: dict[ApplicationStatus, frozenset[ApplicationStatus]] = {
     ApplicationStatus.SUBMITTED: frozenset(
         {
             ApplicationStatus.AWAITING_IDENTITY,
+            ApplicationStatus.ELIGIBILITY_REVIEW,
             ApplicationStatus.AWAITING_PAYMENT,
             ApplicationStatus.UNDER_REVIEW,
             ApplicationStatus.WITHDRAWN,
@@ -39,8 +43,19 @@ ALLOWED_TRANSITIONS: dict[ApplicationStatus, frozenset[ApplicationStatus]] = {
     ),
     ApplicationStatus.AWAITING_IDENTITY: frozenset(
         {
+            ApplicationStatus.ELIGIBILITY_REVIEW,
             ApplicationStatus.AWAITING_PAYMENT,
             ApplicationStatus.UNDER_REVIEW,
+            ApplicationStatus.WITHDRAWN,
+            ApplicationStatus.EXPIRED,
+        }
+    ),
+    ApplicationStatus.ELIGIBILITY_REVIEW: frozenset(
+        {
+            ApplicationStatus.AWAITING_PAYMENT,
+            ApplicationStatus.UNDER_REVIEW,
+            ApplicationStatus.REJECTED,
+            ApplicationStatus.RETURNED,
             ApplicationStatus.WITHDRAWN,
             ApplicationStatus.EXPIRED,
         }

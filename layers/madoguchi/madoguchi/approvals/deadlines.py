@@ -16,8 +16,8 @@ from aws_lambda_powertools import Logger
 
 from madoguchi.applications import repository
 from madoguchi.applications.models import ApplicationRecord, ApprovalTask, HistoryEntry
-from madoguchi.applications.status import ApplicationStatus
 from madoguchi.approvals import steps
+from madoguchi.approvals.eligibility import ROUTE, review_status, stage_step, step_slot
 from madoguchi.approvals.routing import Recipients, escalation_recipients, step_timers
 from madoguchi.approvals.service import _new_task, _send_task_link, resume_step
 from madoguchi.procedures import get_procedure
@@ -28,10 +28,15 @@ logger = Logger(child=True)
 
 
 def remind_step(
-    reference_number: str, step_index: int, task_token: str, now: datetime | None = None
+    reference_number: str,
+    step_index: int,
+    task_token: str,
+    now: datetime | None = None,
+    stage: str = ROUTE,
 ) -> dict[str, Any]:
     """E-mail a reminder for every pending link of the step and wait again.
 
+    ``stage="eligibility"`` reminds of the eligibility review before payment.
     Returns ``{"reminded": <number of links>}``, or ``{"replayed": True}`` when the
     step had already been decided.
     """
@@ -39,10 +44,11 @@ def remind_step(
     settings = get_settings()
     record = repository.get_application(reference_number)
     definition = get_procedure(record.procedure_id)
-    step = definition.approval_route.steps[step_index]
-    item = steps.replace_task_token(reference_number, record.answers_version, step_index, task_token, [])
+    step = stage_step(definition, stage, step_index)
+    slot = step_slot(stage, step_index)
+    item = steps.replace_task_token(reference_number, record.answers_version, slot, task_token, [])
     if "outcome" in item:
-        resume_step(reference_number, record.answers_version, step_index, task_token, item["outcome"])
+        resume_step(reference_number, record.answers_version, slot, task_token, item["outcome"])
         return {"replayed": True}
 
     # The links must outlive this wait and the escalation wait after it.
@@ -56,13 +62,17 @@ def remind_step(
         task = task.model_copy(update={"expires_at": max(task.expires_at, valid_until)})
         _send_task_link(task, record, definition, step, "approval_reminder")
         reminded += 1
-    _append_history(record, step, "approval_reminded", "workflow", now)
+    _append_history(record, step, "approval_reminded", "workflow", now, stage)
     logger.info("approval reminder sent", extra={"reference_number": reference_number, "links": reminded})
     return {"reminded": reminded}
 
 
 def escalate_step(
-    reference_number: str, step_index: int, task_token: str, now: datetime | None = None
+    reference_number: str,
+    step_index: int,
+    task_token: str,
+    now: datetime | None = None,
+    stage: str = ROUTE,
 ) -> dict[str, Any]:
     """Send a new link to the escalation target of every role that has not decided.
 
@@ -74,8 +84,9 @@ def escalate_step(
     settings = get_settings()
     record = repository.get_application(reference_number)
     definition = get_procedure(record.procedure_id)
-    step = definition.approval_route.steps[step_index]
-    current = steps.get_step(reference_number, record.answers_version, step_index) or {}
+    step = stage_step(definition, stage, step_index)
+    slot = step_slot(stage, step_index)
+    current = steps.get_step(reference_number, record.answers_version, slot) or {}
     approved = set(current.get("approved_roles", set()))
     valid_until = now + timedelta(seconds=settings.approval_final_timeout_seconds)
 
@@ -90,16 +101,16 @@ def escalate_step(
         escalations.append(
             _new_task(
                 record, step_index, step, role, Recipients(emails=targets), task_token, now,
-                acting_as="escalation", expires_at=valid_until,
+                acting_as="escalation", expires_at=valid_until, stage=stage,
             )
         )
 
     item = steps.replace_task_token(
-        reference_number, record.answers_version, step_index, task_token,
+        reference_number, record.answers_version, slot, task_token,
         [task.task_id for task in escalations],
     )
     if "outcome" in item:
-        resume_step(reference_number, record.answers_version, step_index, task_token, item["outcome"])
+        resume_step(reference_number, record.answers_version, slot, task_token, item["outcome"])
         return {"replayed": True}
 
     for task in pending:
@@ -110,7 +121,7 @@ def escalate_step(
     for task in overdue:
         task = task.model_copy(update={"expires_at": max(task.expires_at, valid_until)})
         _send_task_link(task, record, definition, step, "approval_overdue")
-    _append_history(record, step, "approval_escalated", "workflow", now)
+    _append_history(record, step, "approval_escalated", "workflow", now, stage)
     logger.info(
         "approval escalated",
         extra={"reference_number": reference_number, "links": len(escalations), "overdue": len(overdue)},
@@ -124,19 +135,20 @@ def _pending_tasks(item: dict[str, Any]) -> list[ApprovalTask]:
 
 
 def _append_history(
-    record: ApplicationRecord, step: ApprovalStep, event: str, actor: str, now: datetime
+    record: ApplicationRecord, step: ApprovalStep, event: str, actor: str, now: datetime, stage: str
 ) -> None:
+    status = review_status(stage)
     entry = HistoryEntry(
         at=now,
         event=event,
-        status=ApplicationStatus.UNDER_REVIEW,
+        status=status,
         actor=actor,
         step_id=step.id,
         step_title=step.title.ja,
         answers_version=record.answers_version,
     )
     try:
-        repository.append_history(record.reference_number, entry, ApplicationStatus.UNDER_REVIEW)
+        repository.append_history(record.reference_number, entry, status)
     except repository.InvalidTransition:
         # Withdrawn meanwhile: the withdrawal stops this execution as well.
         logger.info("application left review; history not appended",

@@ -16,8 +16,15 @@ from aws_lambda_powertools import Logger
 
 from madoguchi.applications import repository, storage
 from madoguchi.applications.models import ApplicationRecord, ApprovalTask, HistoryEntry
-from madoguchi.applications.status import ApplicationStatus
 from madoguchi.approvals import steps
+from madoguchi.approvals.eligibility import (
+    ELIGIBILITY,
+    ROUTE,
+    review_status,
+    stage_step,
+    start_review,
+    step_slot,
+)
 from madoguchi.approvals.routing import (
     ApproverNotConfigured,
     Recipients,
@@ -59,12 +66,17 @@ def plan_step(reference_number: str, step_index: int) -> dict[str, int]:
 
 
 def request_approval(
-    reference_number: str, step_index: int, task_token: str, now: datetime | None = None
+    reference_number: str,
+    step_index: int,
+    task_token: str,
+    now: datetime | None = None,
+    stage: str = ROUTE,
 ) -> list[str]:
     """Create one approval task per role of a route step and e-mail each link.
 
     A consultation step (several roles) gets one task and link per role. Returns the
-    task ids.
+    task ids. With ``stage="eligibility"`` the tasks are the eligibility review before
+    the payment stage, and the application moves to ``eligibility_review`` first.
 
     Raises:
         ApproverNotConfigured: a role of the step has no address.
@@ -73,16 +85,18 @@ def request_approval(
     settings = get_settings()
     record = repository.get_application(reference_number)
     definition = get_procedure(record.procedure_id)
-    step = definition.approval_route.steps[step_index]
+    step = stage_step(definition, stage, step_index)
     # Every address is resolved before anything is stored, so a missing role stores nothing.
     recipients = {role: resolve_recipients(settings, role, now) for role in step.roles}
+    if stage == ELIGIBILITY:
+        record = start_review(record, step, now)
 
     tasks = [
-        _new_task(record, step_index, step, role, recipients[role], task_token, now)
+        _new_task(record, step_index, step, role, recipients[role], task_token, now, stage=stage)
         for role in step.roles
     ]
     steps.save_step(
-        reference_number, record.answers_version, step_index, task_token,
+        reference_number, record.answers_version, step_slot(stage, step_index), task_token,
         step.roles, [task.task_id for task in tasks], now,
     )
     for task in tasks:
@@ -90,7 +104,7 @@ def request_approval(
         _send_task_link(task, record, definition, step, "approval_request")
     logger.info(
         "approval requested",
-        extra={"reference_number": reference_number, "step": step.id, "tasks": len(tasks)},
+        extra={"reference_number": reference_number, "step": step.id, "stage": stage, "tasks": len(tasks)},
     )
     return [task.task_id for task in tasks]
 
@@ -105,6 +119,7 @@ def _new_task(
     now: datetime,
     acting_as: str | None = None,
     expires_at: datetime | None = None,
+    stage: str = ROUTE,
 ) -> ApprovalTask:
     settings = get_settings()
     return ApprovalTask(
@@ -123,6 +138,7 @@ def _new_task(
         answers_version=record.answers_version,
         delegates=recipients.delegates,
         acting_as=acting_as or ("代理" if recipients.delegates else None),
+        stage=stage,
     )
 
 
@@ -133,7 +149,10 @@ def _send_task_link(
     step: ApprovalStep,
     template: str,
 ) -> None:
+    """E-mail a task's link with ``template``, or its ``eligibility_`` variant for an eligibility task."""
     settings = get_settings()
+    if task.stage == ELIGIBILITY:
+        template = template.replace("approval_", "eligibility_", 1)
     message = render_email(
         template,
         "ja",
@@ -176,7 +195,8 @@ def approval_view(task_id: str, now: datetime | None = None) -> dict[str, Any]:
         "task": task,
         "record": record,
         "definition": definition,
-        "step": definition.approval_route.steps[task.step_index],
+        "step": stage_step(definition, task.stage, task.step_index),
+        "stage": task.stage,
         "answers": answers,
         "changes": changes,
     }
@@ -189,7 +209,8 @@ def decide(
 
     In a consultation step (合議) an approval resumes the workflow only when every
     role has approved. A rejection or return by any role ends the step at once and
-    closes the other roles' links.
+    closes the other roles' links. In the eligibility review, ``approve`` accepts the
+    application and the workflow goes on to the payment stage.
 
     Raises:
         ValueError: ``decision`` is not approve, reject or return.
@@ -202,13 +223,15 @@ def decide(
     record = repository.get_application(task.reference_number)
     definition = get_procedure(record.procedure_id)
     route = definition.approval_route.steps
-    step = route[task.step_index]
-    route_complete = task.step_index + 1 >= len(route)
+    step = stage_step(definition, task.stage, task.step_index)
+    eligibility_review = task.stage == ELIGIBILITY
+    route_complete = not eligibility_review and task.step_index + 1 >= len(route)
+    slot = step_slot(task.stage, task.step_index)
     actor = _actor(task)
     version = task.answers_version
 
     if decision == "approve":
-        approved = steps.add_approved_role(task.reference_number, version, task.step_index, task.approver_role)
+        approved = steps.add_approved_role(task.reference_number, version, slot, task.approver_role)
         if not set(step.roles) <= approved:
             _append_decision_history(task, record, step, "step_role_approved", actor, comment, now)
             logger.info(
@@ -226,11 +249,13 @@ def decide(
         "acting_as": task.acting_as,
         "approver_emails": list(task.approver_emails),
         "answers_version": version,
-        "next_step_index": task.step_index + 1,
+        "stage": task.stage,
+        # After the eligibility review the route starts at its first step.
+        "next_step_index": 0 if eligibility_review else task.step_index + 1,
         "route_complete": route_complete,
     }
     try:
-        item = steps.claim_outcome(task.reference_number, version, task.step_index, output)
+        item = steps.claim_outcome(task.reference_number, version, slot, output)
     except steps.StepAlreadyDecided:
         logger.warning(
             "step already decided by another approver",
@@ -239,14 +264,17 @@ def decide(
         return DecisionResult(task=task, workflow_resumed=False)
 
     close_step_tasks(item, "superseded", now, keep=task.task_id)
-    if decision == "approve" and not route_complete:
+    if decision == "approve" and eligibility_review:
+        _append_decision_history(task, record, step, "eligibility_accepted", actor, comment, now)
+    elif decision == "approve" and not route_complete:
         _append_decision_history(task, record, step, "step_approved", actor, comment, now)
 
-    resumed = resume_step(task.reference_number, version, task.step_index, item["task_token"], output)
+    resumed = resume_step(task.reference_number, version, slot, item["task_token"], output)
     if resumed:
         logger.info(
             "approval decided",
-            extra={"reference_number": task.reference_number, "step": step.id, "decision": decision},
+            extra={"reference_number": task.reference_number, "step": step.id, "stage": task.stage,
+                   "decision": decision},
         )
     return DecisionResult(task=task, workflow_resumed=resumed)
 
@@ -283,14 +311,16 @@ def _append_decision_history(
             acting_as=task.acting_as,
             approver_emails=list(task.approver_emails),
         ),
-        expected_status=ApplicationStatus.UNDER_REVIEW,
+        expected_status=review_status(task.stage),
     )
 
 
 def resume_step(
-    reference_number: str, answers_version: int, step_index: int, task_token: str, output: dict[str, Any]
+    reference_number: str, answers_version: int, step_index: int | str, task_token: str, output: dict[str, Any]
 ) -> bool:
     """Send the step's outcome to the waiting workflow; return False when it no longer waits.
+
+    ``step_index`` is the step item's key segment (``eligibility.step_slot``).
 
     A reminder or an escalation may replace the token between reading and sending,
     so a rejected token is retried once with the step's current token. The wait that

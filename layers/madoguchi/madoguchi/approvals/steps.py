@@ -1,7 +1,9 @@
 """DynamoDB items of approval steps: the live task token and the step's outcome.
 
 One item per route step and answers version:
-``PK = APPLICATION#<reference>``, ``SK = APPROVAL_STEP#v<version>#<index>``.
+``PK = APPLICATION#<reference>``, ``SK = APPROVAL_STEP#v<version>#<index>``. The
+eligibility review before payment uses ``eligibility`` in place of the index, which
+is why the functions here take ``step_index: int | str``.
 
 The workflow replaces the task token when a reminder or an escalation starts a new
 wait (the old token times out), so the token lives here, once per step, and not in
@@ -29,7 +31,7 @@ def _table() -> Any:
     return aws.table(get_settings().table_name)
 
 
-def step_key(reference_number: str, answers_version: int, step_index: int) -> dict[str, str]:
+def step_key(reference_number: str, answers_version: int, step_index: int | str) -> dict[str, str]:
     return {
         "PK": f"APPLICATION#{reference_number}",
         "SK": f"APPROVAL_STEP#v{answers_version}#{step_index}",
@@ -39,7 +41,7 @@ def step_key(reference_number: str, answers_version: int, step_index: int) -> di
 def save_step(
     reference_number: str,
     answers_version: int,
-    step_index: int,
+    step_index: int | str,
     task_token: str,
     roles: list[str],
     task_ids: list[str],
@@ -58,7 +60,7 @@ def save_step(
     )
 
 
-def get_step(reference_number: str, answers_version: int, step_index: int) -> dict[str, Any] | None:
+def get_step(reference_number: str, answers_version: int, step_index: int | str) -> dict[str, Any] | None:
     response = _table().get_item(
         Key=step_key(reference_number, answers_version, step_index), ConsistentRead=True
     )
@@ -66,7 +68,7 @@ def get_step(reference_number: str, answers_version: int, step_index: int) -> di
 
 
 def replace_task_token(
-    reference_number: str, answers_version: int, step_index: int, task_token: str, task_ids: list[str]
+    reference_number: str, answers_version: int, step_index: int | str, task_token: str, task_ids: list[str]
 ) -> dict[str, Any]:
     """Store the token of a new wait and add escalation tasks; return the whole item."""
     response = _table().update_item(
@@ -80,7 +82,7 @@ def replace_task_token(
 
 
 def add_approved_role(
-    reference_number: str, answers_version: int, step_index: int, role: str
+    reference_number: str, answers_version: int, step_index: int | str, role: str
 ) -> set[str]:
     """Record that one role approved and return every role that has approved so far."""
     response = _table().update_item(
@@ -94,7 +96,7 @@ def add_approved_role(
 
 
 def claim_outcome(
-    reference_number: str, answers_version: int, step_index: int, output: dict[str, Any]
+    reference_number: str, answers_version: int, step_index: int | str, output: dict[str, Any]
 ) -> dict[str, Any]:
     """Set the step's outcome once and return the item (with the live task token).
 

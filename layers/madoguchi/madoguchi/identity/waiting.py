@@ -27,7 +27,8 @@ def check_identity(reference_number: str, now: datetime | None = None) -> dict[s
     """Return ``{"awaiting": bool, "outcome": …}`` for the workflow's Choice state.
 
     An identity verified at submission is written to the history (matched or
-    mismatched), so staff see it; a mismatch continues to review, flagged.
+    mismatched), so staff see it. The workflow sends ``mismatched`` and ``failed`` to
+    the eligibility review before payment.
     """
     now = now or datetime.now(UTC)
     record = repository.get_application(reference_number)

@@ -23,6 +23,7 @@ from aws_lambda_powertools import Logger
 from madoguchi.applications import repository as applications
 from madoguchi.applications.models import HistoryEntry
 from madoguchi.applications.status import ApplicationStatus
+from madoguchi.approvals.eligibility import ELIGIBILITY
 from madoguchi.payments import gateway
 from madoguchi.payments import repository as payments
 from madoguchi.payments.balance import allocate_refund, fee_balance, kept_amount
@@ -202,7 +203,11 @@ def refund_on_withdrawal(reference_number: str) -> list[str]:
     record = applications.get_application(reference_number)
     if record.status != ApplicationStatus.WITHDRAWN:
         raise RefundNotAllowed(f"{reference_number} is {record.status}, not withdrawn")
-    if any(entry.event in _REVIEW_DECISIONS for entry in record.history):
+    # A return from the eligibility review came before any fee was requested, so it
+    # does not keep the payments made after the correction.
+    if any(
+        entry.event in _REVIEW_DECISIONS and entry.step_id != ELIGIBILITY for entry in record.history
+    ):
         refund_ids = refund_overpayment(reference_number)
         if refund_ids:
             return refund_ids

@@ -6,6 +6,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from madoguchi.applications import repository
+from madoguchi.approvals.eligibility import ROUTE, stage_step
 from madoguchi.procedures import ProcedureNotFound, get_procedure
 
 
@@ -54,5 +55,6 @@ def _add_procedure_details(row: dict[str, Any], item: dict[str, Any]) -> None:
     steps = definition.approval_route.steps
     index = int(item.get("step_index", 0))
     if 0 <= index < len(steps):
-        row["step_title"] = steps[index].title.ja
-        row["deadline"] = row["created_at"] + timedelta(days=steps[index].deadline_days)
+        step = stage_step(definition, item.get("stage", ROUTE), index)
+        row["step_title"] = step.title.ja
+        row["deadline"] = row["created_at"] + timedelta(days=step.deadline_days)

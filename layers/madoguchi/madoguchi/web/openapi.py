@@ -8,6 +8,7 @@ from functools import cache
 from pathlib import Path
 from typing import Any
 
+from madoguchi.applications.status import ApplicationStatus
 from madoguchi.procedures.models import ProcedureDefinition
 
 _ERROR = {
@@ -68,10 +69,7 @@ _COMPONENTS: dict[str, Any] = {
                 "reference_number": {"type": "string"},
                 "status": {
                     "type": "string",
-                    "enum": [
-                        "submitted", "under_review", "returned", "approved",
-                        "rejected", "completed", "withdrawn", "expired",
-                    ],
+                    "enum": [status.value for status in ApplicationStatus],
                 },
                 "status_label": {"$ref": "#/components/schemas/LocalizedText"},
                 "history": {

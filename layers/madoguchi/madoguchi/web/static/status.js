@@ -148,7 +148,7 @@
   });
 
   // Statuses from which the resident may still withdraw; the server checks again.
-  const WITHDRAWABLE = ["submitted", "awaiting_identity", "awaiting_payment", "under_review", "returned"];
+  const WITHDRAWABLE = ["submitted", "awaiting_identity", "eligibility_review", "awaiting_payment", "under_review", "returned"];
   let actionsToken = "";
 
   // 「修正して再申請」 while returned, and the withdrawal button before the decision.
