@@ -228,9 +228,11 @@ def write_report(
             f"| POST /api/webhooks/stripe through the local gateway | {webhook['http'] * 1000:.1f} |",
             "",
         ]
-    chat = ROOT / "docs" / "benchmarks-chat.md"
-    if chat.exists():
-        lines += [chat.read_text(encoding="utf-8").replace("# ", "## ", 1), ""]
+    # Sections measured by other commands (the chatbot evaluation, `make layer-sizes`).
+    for name in ("benchmarks-chat.md", "benchmarks-layers.md"):
+        section = ROOT / "docs" / name
+        if section.exists():
+            lines += [section.read_text(encoding="utf-8").replace("# ", "## ", 1), ""]
     return "\n".join(lines)
 
 
