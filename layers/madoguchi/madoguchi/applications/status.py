@@ -99,10 +99,18 @@ def event_label(event: str, **params: object) -> dict[str, str]:
 
 
 def history_label(entry: HistoryEntry) -> dict[str, str]:
-    """Return the label of a history entry; a resubmission that changed the fee names both amounts."""
+    """Return the label of a history entry in ja and en.
+
+    A resubmission that changed the fee names both amounts, a payment after a
+    correction is named as the difference, and the final approval names its step.
+    """
     if entry.event == "resubmitted" and entry.fee_amount is not None and entry.previous_fee_amount is not None:
         return event_label(
             "resubmitted_fee_changed", before=f"{entry.previous_fee_amount:,}", after=f"{entry.fee_amount:,}"
         )
     amount = f"{entry.amount:,}" if entry.amount is not None else ""
+    if entry.event == "payment_received" and entry.amount is not None and (entry.answers_version or 1) > 1:
+        return event_label("difference_payment_received", amount=amount)
+    if entry.event == "approved" and entry.step_title:
+        return event_label("approved_at_final_step", step=entry.step_title)
     return event_label(entry.event, step=entry.step_title or "", amount=amount)

@@ -168,7 +168,7 @@ def resume_or_refund(reference_number: str, now: datetime, answers_version: int 
             # paid state and resumes itself, so the claim is released for it.
             payments.release_claim(reference_number, "resumed_at", answers_version)
             return None
-        _append_payment_history(reference_number, now)
+        _append_payment_history(reference_number, now, payment)
         try:
             resume_task(payment.task_token, {"payment_state": PaymentState.PAID.value})
         except TaskAlreadyClosed:
@@ -181,9 +181,15 @@ def resume_or_refund(reference_number: str, now: datetime, answers_version: int 
     return Outcome.RESUMED
 
 
-def _append_payment_history(reference_number: str, now: datetime) -> None:
+def _append_payment_history(reference_number: str, now: datetime, payment: PaymentRecord) -> None:
+    """Record the confirmed payment with its amount; a difference after a correction is named as such."""
     entry = HistoryEntry(
-        at=now, event="payment_received", status=ApplicationStatus.AWAITING_PAYMENT, actor="stripe"
+        at=now,
+        event="payment_received",
+        status=ApplicationStatus.AWAITING_PAYMENT,
+        actor="stripe",
+        amount=payment.amount,
+        answers_version=payment.answers_version,
     )
     try:
         applications.append_history(reference_number, entry, ApplicationStatus.AWAITING_PAYMENT)
