@@ -36,10 +36,25 @@ def _bearer() -> str | None:
     return bearer_token(app.current_request)
 
 
+def _invalid_answers(exc: Exception) -> Response:
+    errors = [error.as_dict() for error in exc.errors]
+    return error_response(422, "invalid_answers", "api.invalid_answers", errors=errors)
+
+
 mapped_errors = error_mapper(
     app,
     logger,
-    lambda: {ApplicationAccessDenied: (404, "application_not_found", "api.application_not_found")},
+    lambda: {
+        ApplicationAccessDenied: (404, "application_not_found", "api.application_not_found"),
+        AnswersInvalid: _invalid_answers,
+        NotReturned: lambda exc: error_response(
+            409, "not_returned", "corrections.not_returned", status=exc.status
+        ),
+        VersionConflict: (409, "resubmission_conflict", "corrections.version_conflict"),
+        WithdrawalNotAllowed: lambda exc: error_response(
+            409, "withdrawal_not_allowed", "corrections.withdrawal_not_allowed", status=exc.status
+        ),
+    },
 )
 
 
@@ -70,13 +85,7 @@ def validate_resubmission(reference_number: str) -> Response:
     if isinstance(answers, Response):
         return answers
 
-    try:
-        return json_response(check_resubmission(reference_number, _bearer(), answers))
-    except AnswersInvalid as exc:
-        errors = [error.as_dict() for error in exc.errors]
-        return error_response(422, "invalid_answers", "api.invalid_answers", errors=errors)
-    except NotReturned as exc:
-        return error_response(409, "not_returned", "corrections.not_returned", status=exc.status)
+    return json_response(check_resubmission(reference_number, _bearer(), answers))
 
 
 @app.route("/api/applications/{reference_number}/resubmissions", methods=["POST"])
@@ -86,15 +95,7 @@ def create_resubmission(reference_number: str) -> Response:
     if isinstance(answers, Response):
         return answers
 
-    try:
-        result = resubmit_application(reference_number, _bearer(), answers)
-    except AnswersInvalid as exc:
-        errors = [error.as_dict() for error in exc.errors]
-        return error_response(422, "invalid_answers", "api.invalid_answers", errors=errors)
-    except NotReturned as exc:
-        return error_response(409, "not_returned", "corrections.not_returned", status=exc.status)
-    except VersionConflict:
-        return error_response(409, "resubmission_conflict", "corrections.version_conflict")
+    result = resubmit_application(reference_number, _bearer(), answers)
     reference = result["reference_number"]
     return json_response(result, 201, headers={"Location": f"/api/applications/{reference}"})
 
@@ -102,11 +103,7 @@ def create_resubmission(reference_number: str) -> Response:
 @app.route("/api/applications/{reference_number}/withdrawal", methods=["POST"])
 @mapped_errors
 def create_withdrawal(reference_number: str) -> Response:
-    try:
-        result = withdraw_application(reference_number, _bearer())
-    except WithdrawalNotAllowed as exc:
-        return error_response(409, "withdrawal_not_allowed", "corrections.withdrawal_not_allowed", status=exc.status)
-    return json_response(result)
+    return json_response(withdraw_application(reference_number, _bearer()))
 
 
 @app.route("/api/applications/{reference_number}/audit", methods=["GET"])

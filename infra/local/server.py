@@ -127,7 +127,7 @@ class FrontApplication:
 
 
     def _gateway_response(self, exc: Any) -> Response:
-        """Answer an error that API Gateway itself returns, as the template's GatewayResponses do."""
+        """Return the response API Gateway gives for its own errors, from the template's GatewayResponses."""
         if b"Missing Authentication Token" in (exc.body or b""):
             kind = "MISSING_AUTHENTICATION_TOKEN"
         else:

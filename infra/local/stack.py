@@ -206,8 +206,8 @@ class LocalStack:
         if self.window_overrides is not None:
             os.environ["WINDOW_OVERRIDES_FILE"] = str(self.window_overrides)
         # Domain modules log through Powertools child loggers of POWERTOOLS_SERVICE_NAME.
-        # In AWS each function's own Logger is their parent; here this one is, so their
-        # lines are structured JSON with their extra keys, as in AWS.
+        # In AWS each function's Logger is their parent. Here this one is, so their lines
+        # are structured JSON with their extra keys, as in AWS.
         from aws_lambda_powertools import Logger
 
         self._logger = Logger(service="madoguchi-local")

@@ -173,7 +173,7 @@ def test_sign_out_clears_session(client: Any) -> None:
 
 
 def test_every_local_approver_can_sign_in(client: Any) -> None:
-    """Each approver role of `make run` has a staff account that sees its own tasks."""
+    """Each approver role of `make run` has a staff account whose queue lists its tasks."""
     from infra.local.oidc_provider import STAFF_PEOPLE
     from infra.local.stack import DEFAULT_APPROVERS
     from tests.integration.test_approval_routes import HOKENJO, submit_cook_licence, wait_for_link

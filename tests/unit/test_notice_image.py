@@ -175,11 +175,11 @@ def test_dockerfile_copies_package_and_procedures(template: dict[str, Any]) -> N
 def test_dockerignore_keeps_copied_paths() -> None:
     lines = (ROOT / ".dockerignore").read_text(encoding="utf-8").splitlines()
     patterns = [line for line in lines if line and not line.startswith("#")]
-    kept = [pattern[1:] for pattern in patterns if pattern.startswith("!")]
+    included = [pattern[1:] for pattern in patterns if pattern.startswith("!")]
 
     assert patterns[0] == "*"
     for source in dockerfile_copies():
-        assert any(source == path or source.startswith(path + "/") for path in kept), source
+        assert any(source == path or source.startswith(path + "/") for path in included), source
 
 
 def test_zip_functions_use_shared_layer(template: dict[str, Any]) -> None:

@@ -48,7 +48,7 @@ def check_uploaded_object(key: str, now: datetime | None = None) -> str:
     bucket = uploads_bucket()
     record = repository.get_upload(upload_id)
     if record is None:
-        # Nothing created this key through POST /api/uploads, so nobody may use it.
+        # Nothing created this key through POST /api/uploads, so no application may use it.
         logger.warning("object without upload record deleted", extra={"upload_id": upload_id})
         s3.delete_object(Bucket=bucket, Key=key)
         return "unknown"

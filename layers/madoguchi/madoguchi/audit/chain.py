@@ -82,8 +82,11 @@ def audit_export(record: ApplicationRecord, now: datetime | None = None) -> dict
 
 @dataclass(frozen=True)
 class ChainVerification:
-    """Result of a check; ``broken_index`` is the first entry that fails, or None when
-    the problem is not in one entry (not an export, wrong head)."""
+    """Result of a chain check.
+
+    ``broken_index`` is the first entry that fails. It is None when the problem is not
+    in one entry, such as a file that is not an export or a wrong head.
+    """
 
     valid: bool
     entries: int

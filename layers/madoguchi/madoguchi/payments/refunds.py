@@ -11,7 +11,7 @@ Policy:
   concerns the fee of an application the office has decided. The difference exists
   only because the office returned the application and the corrected one costs less,
   so keeping it would charge the resident more than the procedure's fee. The same
-  holds after a withdrawal or rejection that refunds nothing else.
+  applies after a withdrawal or rejection that refunds nothing else.
 """
 
 from __future__ import annotations

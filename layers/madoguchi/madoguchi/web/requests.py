@@ -18,7 +18,7 @@ def bearer_token(request: Any) -> str | None:
 
 
 def staff_token_problem(request: Any) -> str | None:
-    """Return None when the request carries the staff token, else the error code to answer.
+    """Return None when the request carries the staff token, else the error code to return.
 
     The code is ``staff_token_required`` without a bearer token and
     ``staff_token_invalid`` with another one; the ``api`` catalog has a message for each.
